@@ -1,0 +1,172 @@
+"""The ingest store: records, counters and rejections written in one transaction.
+
+The hot path speaks to the driver directly (plain ``executemany`` on SQLite, ``COPY`` on
+PostgreSQL): per-row ORM objects or SQLAlchemy Core would cost 2–4× (PERFORMANCE.md, lesson 4).
+Small statements (counters, the station's last-seen time) go through SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, bindparam, case, insert, select, text, update
+
+from zhichao.adapters.db.engine import Database
+from zhichao.adapters.db.tables import hourly_counts, rejected_input, records, stations
+from zhichao.adapters.db.types import UtcDateTime, sqlite_text
+from zhichao.services.ports import CountKey, Counts, NewRecord, Rejection, StationInfo
+
+COLUMNS = NewRecord._fields
+JSON_COLUMNS = frozenset({"axle_weights_kg", "axle_spacings_mm", "images", "video", "flags"})
+_JSON_AT = tuple(i for i, name in enumerate(COLUMNS) if name in JSON_COLUMNS)
+_TIME_AT = tuple(COLUMNS.index(name) for name in ("captured_at", "received_at"))
+_SQLITE_INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_PG_COPY = f"COPY records ({', '.join(COLUMNS)}) FROM STDIN"
+_PG_INSERT = (
+    f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+    "ON CONFLICT (station_id, record_id) DO NOTHING RETURNING record_id"
+)
+_COUNT_FIELDS = ("trucks", "overloaded", "actionable", "over_highway_line", "gross_100t",
+                 "plate_unread", "gross_kg_sum", "overload_kg_sum")
+_UPSERT_COUNTS = text(
+    "INSERT INTO hourly_counts (station_id, hour, axle_count, band, " + ", ".join(_COUNT_FIELDS) + ") "
+    "VALUES (:station_id, :hour, :axle_count, :band, " + ", ".join(f":{f}" for f in _COUNT_FIELDS) + ") "
+    "ON CONFLICT (station_id, hour, axle_count, band) DO UPDATE SET "
+    + ", ".join(f"{f} = hourly_counts.{f} + excluded.{f}" for f in _COUNT_FIELDS)
+).bindparams(bindparam("hour", type_=UtcDateTime))
+_json = msgspec.json.Encoder()
+STATION_CACHE_S = 30.0
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else _json.encode(value).decode()
+
+
+def _sqlite_row(row: NewRecord) -> list[Any]:
+    values = list(row)
+    for i in _JSON_AT:
+        values[i] = _json_text(values[i])
+    for i in _TIME_AT:
+        values[i] = sqlite_text(values[i])
+    return values
+
+
+def _pg_row(row: NewRecord) -> list[Any]:
+    values = list(row)
+    for i in _JSON_AT:
+        values[i] = _json_text(values[i])
+    return values
+
+
+class SqlIngestTransaction:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._dialect = conn.dialect.name
+
+    def _existing(self, station_id: str, ids: list[str]) -> set[str]:
+        query = select(records.c.record_id).where(
+            records.c.station_id == station_id, records.c.record_id.in_(ids)
+        )
+        return set(self._conn.execute(query).scalars())
+
+    def insert_new_records(self, rows: Sequence[NewRecord]) -> set[str]:
+        by_station: dict[str, list[str]] = {}
+        for r in rows:
+            by_station.setdefault(r.station_id, []).append(r.record_id)
+        stored = set().union(*(self._existing(s, ids) for s, ids in by_station.items()))
+        new = [r for r in rows if r.record_id not in stored] if stored else list(rows)
+        if not new:
+            return set()
+        if self._dialect == "sqlite":
+            # BEGIN IMMEDIATE holds the write lock, so nothing can slip in since the check above.
+            self._raw().executemany(_SQLITE_INSERT, [_sqlite_row(r) for r in new])
+        else:
+            self._pg_insert(new)
+        return {r.record_id for r in new}
+
+    def _raw(self) -> Any:
+        return self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def _pg_insert(self, rows: list[NewRecord]) -> None:
+        import psycopg
+
+        raw = self._conn.connection.driver_connection
+        assert raw is not None
+        try:
+            with raw.transaction(), raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
+                for r in rows:
+                    copy.write_row(_pg_row(r))
+        except psycopg.errors.UniqueViolation:
+            # Another worker stored some of these since we looked: the savepoint above rolled the
+            # COPY back, so insert row by row and let the unique key decide.
+            with raw.cursor() as cur:
+                cur.executemany(_PG_INSERT, [_pg_row(r) for r in rows], returning=True)
+
+    def add_counts(self, counts: Mapping[CountKey, Counts]) -> None:
+        # Sorted so that concurrent PostgreSQL writers lock counter rows in the same order.
+        params = [
+            {**key._asdict(), **{f: getattr(c, f) for f in _COUNT_FIELDS}}
+            for key, c in sorted(counts.items())
+        ]
+        self._conn.execute(_UPSERT_COUNTS, params)
+
+    def add_rejections(self, rejections: Iterable[Rejection]) -> None:
+        rows = [
+            {"station_id": r.station_id, "received_at": r.received_at, "source": r.source,
+             "record_index": r.record_index, "record_id": r.record_id, "raw": r.raw, "errors": r.errors}
+            for r in rejections
+        ]
+        if rows:
+            self._conn.execute(insert(rejected_input), rows)
+
+    def touch_station(self, station_id: str, last_record_at: datetime | None, received_at: datetime) -> None:
+        values: dict[str, Any] = {"last_received_at": received_at}
+        if last_record_at is not None:
+            col = stations.c.last_record_at
+            values["last_record_at"] = case(
+                (col.is_(None), last_record_at), (col < last_record_at, last_record_at), else_=col
+            )
+        self._conn.execute(update(stations).where(stations.c.station_id == station_id).values(**values))
+
+
+class SqlIngestStore:
+    """``IngestStore`` over SQLAlchemy; caches station lookups for ``STATION_CACHE_S`` seconds."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._cache: dict[str, tuple[float, StationInfo | None]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlIngestTransaction]:
+        with self._db.writer.begin() as conn:
+            yield SqlIngestTransaction(conn)
+
+    def station(self, station_id: str) -> StationInfo | None:
+        now = time.monotonic()
+        hit = self._cache.get(station_id)
+        if hit is not None and now - hit[0] < STATION_CACHE_S:
+            return hit[1]
+        info = self._load(station_id)
+        with self._lock:
+            self._cache[station_id] = (now, info)
+        return info
+
+    def forget(self, station_id: str) -> None:
+        with self._lock:
+            self._cache.pop(station_id, None)
+
+    def _load(self, station_id: str) -> StationInfo | None:
+        s = stations.c
+        query = select(s.station_id, s.lanes, s.accuracy_class, s.state, s.token_hash).where(
+            s.station_id == station_id
+        )
+        with self._db.reader.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else StationInfo(*row)

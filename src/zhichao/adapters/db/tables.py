@@ -1,0 +1,179 @@
+"""The relational schema (SQLAlchemy Core). Migrations in ``zhichao/migrations`` create it.
+
+Indexes on ``records`` are kept to what queries need: each one slows ingest (see PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
+
+from zhichao.adapters.db.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL; INTEGER on SQLite so that the key is the rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("station_id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="site"),
+    Column("county_code", String(6)),
+    Column("road", String(32)),
+    Column("stake", String(32)),
+    Column("lanes", SmallInteger, nullable=False),
+    Column("direction", String(32)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("accuracy_class", String(8)),
+    Column("cert_number", String(64)),
+    Column("cert_body", String(128)),
+    Column("cert_valid_from", Date),
+    Column("cert_valid_to", Date),
+    Column("speed_min_kmh", Float),
+    Column("speed_max_kmh", Float),
+    Column("state", String(16), nullable=False, server_default="enabled"),
+    Column("opened_on", Date),
+    Column("demo", Boolean, nullable=False, server_default=false()),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_record_at", UtcDateTime),
+    Column("last_received_at", UtcDateTime),
+    Column("last_heartbeat_at", UtcDateTime),
+    Column("last_heartbeat_status", JSON),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("lane", SmallInteger, nullable=False),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("plate_raw", String(32), nullable=False),
+    Column("plate_color", String(16), nullable=False),
+    Column("plate_confidence", Float),
+    Column("speed_kmh", Float, nullable=False),
+    Column("axle_count", SmallInteger, nullable=False),
+    Column("axle_weights_kg", JSON, nullable=False),
+    Column("gross_weight_kg", Integer, nullable=False),
+    Column("axle_groups", String(32)),
+    Column("vehicle_type", String(24)),
+    Column("drive_axle", String(8)),
+    Column("axle_spacings_mm", JSON),
+    Column("length_mm", Integer),
+    Column("width_mm", Integer),
+    Column("height_mm", Integer),
+    Column("direction", String(32)),
+    Column("images", JSON),
+    Column("video", JSON),
+    Column("flags", JSON),
+    Column("size_violations", String(32)),
+    Column("rule_set", String(16), nullable=False),
+    Column("limit_kg", Integer, nullable=False),
+    Column("limit_basis", String(96), nullable=False),
+    Column("limit_inferred", Boolean, nullable=False),
+    Column("overload_kg", Integer, nullable=False),
+    Column("overload_rate_x100", Integer, nullable=False),
+    Column("overloaded", Boolean, nullable=False),
+    Column("actionable", Boolean, nullable=False),
+    Column("fine_yuan", Integer, nullable=False),
+    Column("warning_only", Boolean, nullable=False),
+    Column("legal_basis", String(64), nullable=False),
+    Column("band", SmallInteger, nullable=False),
+    UniqueConstraint("station_id", "record_id"),
+    Index("ix_records_plate_captured_at", "plate", "captured_at"),
+    Index("ix_records_captured_at", "captured_at"),
+)
+
+# Input that was refused, kept with its reason for audit: one row per rejected record, or one row
+# for a whole batch that could not be read (record_index is then NULL).
+rejected_input = Table(
+    "rejected_input",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("record_index", Integer),
+    Column("record_id", String(64)),
+    Column("raw", LargeBinary, nullable=False),
+    Column("errors", JSON, nullable=False),
+    Index("ix_rejected_input_received_at", "received_at"),
+)
+
+# Counters kept up in the same transaction as the records, so dashboards and KPIs never scan raw
+# records. One row per station × UTC hour × axle count × overload band (−1: not overloaded).
+hourly_counts = Table(
+    "hourly_counts",
+    metadata,
+    Column("station_id", String(32), nullable=False),
+    Column("hour", UtcDateTime, nullable=False),
+    Column("axle_count", SmallInteger, nullable=False),
+    Column("band", SmallInteger, nullable=False),
+    Column("trucks", Integer, nullable=False),
+    Column("overloaded", Integer, nullable=False),
+    Column("actionable", Integer, nullable=False),
+    Column("over_highway_line", Integer, nullable=False),
+    Column("gross_100t", Integer, nullable=False),
+    Column("plate_unread", Integer, nullable=False),
+    Column("gross_kg_sum", BigInteger, nullable=False),
+    Column("overload_kg_sum", BigInteger, nullable=False),
+    PrimaryKeyConstraint("station_id", "hour", "axle_count", "band"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("token_hash", String(64), unique=True),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("demo", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)

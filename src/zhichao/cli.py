@@ -1,0 +1,221 @@
+"""The ``zhichao`` command (contract §4). Thin: parse, call one service, format.
+
+Errors print ``错误 [code]: message`` on stderr and exit with status 2; nothing is changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from zhichao.domain.errors import ZhichaoError
+from zhichao.services.errors import InvalidInput
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False))
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    from zhichao.domain.judge import judge
+    from zhichao.domain.rulesets import get_rule_set
+    from zhichao.domain.vehicles import Vehicle, parse_axle_groups
+
+    if not 2 <= args.axles <= 12:
+        raise InvalidInput("invalid_axles", "轴数必须是 2–12 的整数", {"axles": args.axles})
+    if args.gross_kg <= 0:
+        raise InvalidInput("invalid_gross", "车货总质量必须是大于 0 的整数（kg）", {"gross_kg": args.gross_kg})
+    groups = None
+    if args.axle_groups:
+        groups = parse_axle_groups(args.axle_groups)
+        if sum(groups) != args.axles:
+            raise InvalidInput("axle_groups_mismatch", "各轴组轴数之和必须等于轴数", {"axle_groups": args.axle_groups})
+    vehicle = Vehicle(args.axles, args.gross_kg, groups, args.vehicle_type, args.drive_axle)
+    verdict = judge(vehicle, get_rule_set(args.rule_set))
+    if args.json:
+        _print_json(verdict.to_contract())
+        return 0
+    print("\n".join(_verdict_lines(verdict.to_contract())))
+    return 0
+
+
+def _verdict_lines(v: dict[str, Any]) -> list[str]:
+    if not v["overloaded"]:
+        outcome = "未超限"
+    elif v["warning_only"]:
+        outcome = "超限，在不予处罚范围内（批评教育）"
+    else:
+        outcome = f"超限，可处罚，罚款 {v['fine_yuan']} 元"
+    return [
+        f"限值：{v['limit_kg']} kg（{v['limit_basis']}）",
+        f"超限：{v['overload_kg']} kg，超限率 {v['overload_rate_pct']:.2f}%",
+        f"结论：{outcome}",
+        f"依据：{v['legal_basis']}（规则集 {v['rule_set']}）",
+    ]
+
+
+def _ready() -> Any:
+    """The container, once the database schema is known to be current."""
+    from zhichao.adapters.db.migrate import is_current
+    from zhichao.bootstrap import build
+
+    c = build()
+    if not is_current(c.db):
+        raise InvalidInput("schema_out_of_date", "数据库结构不是最新版本，请先运行 zhichao db upgrade")
+    return c
+
+
+def cmd_station_add(args: argparse.Namespace) -> int:
+    from zhichao.services.stations import add_station
+
+    c = _ready()
+    extra = {"road": args.road, "stake": args.stake, "accuracy_class": args.accuracy_class}
+    token = add_station(c.stations, args.station_id, args.name, args.lanes, now=c.clock(),
+                        county_code=args.county, kind=args.kind, extra=extra)
+    if args.json:
+        _print_json({"station_id": args.station_id, "token": token})
+    else:
+        print(f"站点 {args.station_id} 已登记。令牌（只显示这一次，请交给站点集成方）：\n{token}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from zhichao.services.auth import add_user
+
+    c = _ready()
+    user, password, token = add_user(c.users, c.hasher, args.username, args.role, now=c.clock(),
+                                     display_name=args.display_name)
+    if args.json:
+        _print_json({"username": user.username, "password": password, "token": token})
+    else:
+        print(f"用户 {user.username}（{user.role}）已创建。\n密码：{password}\nAPI 令牌：{token}\n（只显示这一次）")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from zhichao.adapters.db.engine import open_database
+    from zhichao.adapters.db.migrate import upgrade
+    from zhichao.config import load_settings
+
+    settings = load_settings()
+    db = open_database(settings)
+    upgrade(db)
+    print(f"数据库已升级到最新版本：{db.writer.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from zhichao.web.app import create_app
+
+    c = _ready()
+    host, port = args.host or c.settings.host, args.port or c.settings.port
+    uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from zhichao.demo import run_demo
+
+    run_demo(args.data_dir, host=args.host, port=args.port, backfill_hours=args.backfill_hours, seed=args.seed)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from zhichao.simulation.run import simulate
+
+    totals = simulate(args)
+    print(f"已发送 {totals.batches} 批：接收 {totals.accepted} 条，重复 {totals.duplicates} 条，拒收 {totals.rejected} 条")
+    return 0
+
+
+def _judge_parser(sub: Any) -> None:
+    p = sub.add_parser("judge", help="judge one vehicle against the legal limit and print the verdict")
+    p.add_argument("--axles", type=int, required=True)
+    p.add_argument("--gross-kg", type=int, required=True)
+    p.add_argument("--axle-groups")
+    p.add_argument("--vehicle-type", choices=["rigid_truck", "centre_axle_train", "articulated_train",
+                                              "full_trailer_train", "other"])
+    p.add_argument("--drive-axle", choices=["single", "tandem"])
+    p.add_argument("--rule-set", default="ZJ-2020", choices=["ZJ-2020", "MOT-2016"])
+    p.add_argument("--json", action="store_true", help="print exactly the verdict object of the contract")
+    p.set_defaults(handler=cmd_judge)
+
+
+def _station_parser(sub: Any) -> None:
+    station = sub.add_parser("station", help="manage stations").add_subparsers(dest="action", required=True)
+    p = station.add_parser("add", help="register a station and print its token")
+    p.add_argument("station_id")
+    p.add_argument("--name", required=True)
+    p.add_argument("--lanes", type=int, required=True)
+    p.add_argument("--county", help="GB/T 2260 county code, e.g. 330603")
+    p.add_argument("--kind", default="site", choices=["site", "highway", "source"])
+    p.add_argument("--road")
+    p.add_argument("--stake")
+    p.add_argument("--accuracy-class")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_station_add)
+
+
+def _user_parser(sub: Any) -> None:
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    p = user.add_parser("add", help="create a user and print a password and an API token")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["reviewer", "officer", "legal", "leader", "admin", "partner"])
+    p.add_argument("--display-name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_user_add)
+
+
+def _simulate_parser(sub: Any) -> None:
+    p = sub.add_parser("simulate", help="send realistic traffic to a server, or write it to the database")
+    p.add_argument("--url", help="server address, e.g. http://127.0.0.1:8000 (default: write to the database)")
+    p.add_argument("--tokens", help="JSON file of station tokens (the demo writes demo-station-tokens.json)")
+    p.add_argument("--hours", type=float, default=1.0, help="hours of traffic ending now (default 1)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--overload-share", type=float, default=0.04)
+    p.add_argument("--batch", type=int, default=500, help="records per batch (1–1000)")
+    p.set_defaults(handler=cmd_simulate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhichao", description="治超非现场执法平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="start the console and API with demo data and live traffic")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--data-dir", default="zhichao-demo")
+    demo.add_argument("--backfill-hours", type=float, default=24.0)
+    demo.add_argument("--seed", type=int, default=20190101)
+    demo.set_defaults(handler=cmd_demo)
+    serve = sub.add_parser("serve", help="serve the API and console on the configured database")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=cmd_serve)
+    _judge_parser(sub)
+    _station_parser(sub)
+    _user_parser(sub)
+    _simulate_parser(sub)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ZhichaoError as exc:
+        print(f"错误 [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

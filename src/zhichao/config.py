@@ -1,0 +1,134 @@
+"""Settings: one typed object, read once from ``ZHICHAO_*`` environment variables.
+
+Every field carries its documentation in ``metadata["doc"]``; ``docs/settings.md`` must list each
+one (a test checks it). Defaults just work: without ``ZHICHAO_DATABASE_URL`` the database is a SQLite
+file in the data directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "ZHICHAO_"
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = field(
+        default=Path("zhichao-data"),
+        metadata=_doc("Directory for the SQLite database, evidence files and demo files."),
+    )
+    database_url: str = field(
+        default="",
+        metadata=_doc(
+            "SQLAlchemy URL of the database, e.g. `postgresql+psycopg://user@host/db`. "
+            "Empty: the SQLite file `zhichao.sqlite3` in the data directory."
+        ),
+    )
+    rule_set: str = field(
+        default="ZJ-2020",
+        metadata=_doc("Rule set applied to new records: `ZJ-2020` (浙江省公路条例) or `MOT-2016`."),
+    )
+    local_plate_prefixes: tuple[str, ...] = field(
+        default=("浙D",),
+        metadata=_doc("Comma-separated plate prefixes that count as local vehicles, e.g. `浙D` or `浙`."),
+    )
+    max_batch_records: int = field(
+        default=1000, metadata=_doc("Most records accepted in one ingest batch (contract: 1–1000).")
+    )
+    max_body_bytes: int = field(
+        default=4 * 1024 * 1024,
+        metadata=_doc("Largest ingest request body in bytes; larger bodies are answered with 413."),
+    )
+    sqlite_synchronous: str = field(
+        default="FULL",
+        metadata=_doc(
+            "SQLite `synchronous` pragma: `FULL` keeps every acknowledged batch through a power loss; "
+            "`NORMAL` is faster but may lose the last commits on power loss (never on a crash)."
+        ),
+    )
+    sqlite_busy_timeout_ms: int = field(
+        default=10_000, metadata=_doc("How long a SQLite writer waits for the write lock, in ms.")
+    )
+    db_pool_size: int = field(default=5, metadata=_doc("PostgreSQL connection pool size per process."))
+    session_ttl_s: int = field(
+        default=12 * 3600, metadata=_doc("Console login session lifetime in seconds.")
+    )
+    cookie_secure: bool = field(
+        default=False,
+        metadata=_doc("Mark the session cookie `Secure` (set it when the console is served over HTTPS)."),
+    )
+    station_late_after_s: int = field(
+        default=15 * 60,
+        metadata=_doc("A station with no record for this long (seconds) shows health `late`."),
+    )
+    station_down_after_s: int = field(
+        default=2 * 3600,
+        metadata=_doc("A station with no record for this long (seconds) shows health `down`."),
+    )
+    display_timezone: str = field(
+        default="Asia/Shanghai", metadata=_doc("Time zone in which times are shown to people.")
+    )
+    future_skew_s: int = field(
+        default=600,
+        metadata=_doc("Records captured more than this many seconds after their arrival are rejected."),
+    )
+    host: str = field(default="127.0.0.1", metadata=_doc("Address `zhichao serve` listens on."))
+    port: int = field(default=8000, metadata=_doc("Port `zhichao serve` listens on."))
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zhichao.sqlite3').resolve()}"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+class SettingsError(ValueError):
+    """A ``ZHICHAO_*`` variable holds a value of the wrong shape."""
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be an integer, not {raw!r}") from None
+    if isinstance(default, Path):
+        return Path(raw)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        raw = env.get(ENV_PREFIX + f.name.upper())
+        if raw is not None:
+            values[f.name] = _convert(f.name, raw, getattr(defaults, f.name))
+    return replace(defaults, **values)
+
+
+def documented_settings() -> list[tuple[str, str]]:
+    """(environment variable, documentation) for every setting."""
+    return [(ENV_PREFIX + f.name.upper(), f.metadata["doc"]) for f in fields(Settings)]

@@ -1,0 +1,17 @@
+"""Alembic environment: runs against the connection handed in by ``zhichao.adapters.db.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from zhichao.adapters.db.tables import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,208 @@
+"""Accept a batch of WIM records: validate each, judge it, store it with its counters, in one commit.
+
+Every ingest path — HTTP, MQTT, file import, the simulator — calls ``accept_batch`` with the raw
+bytes it received. A batch is acknowledged (the function returns) only after its transaction has
+committed; rejected records are committed in the same transaction, with their raw bytes and reasons.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from zhichao.domain.judge import Verdict, judge, over_highway_line
+from zhichao.domain.limits import size_violations
+from zhichao.domain.plates import normalize_plate
+from zhichao.domain.rulesets import RuleSet
+from zhichao.domain.vehicles import Vehicle, parse_axle_groups
+from zhichao.services.errors import FieldError, InvalidInput, NotFound, PayloadTooLarge
+from zhichao.services.ports import CountKey, Counts, IngestStore, NewRecord, Rejection, StationInfo
+from zhichao.services.wire import WireRecord, decode_record
+
+_envelope = msgspec.json.Decoder(list[msgspec.Raw])
+_ONE_OR_MANY = msgspec.json.Decoder(msgspec.Raw)
+GROSS_100T_KG = 100_000  # 百吨王: a headline statistic (LEGAL.md §2)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestPolicy:
+    rules: RuleSet
+    max_batch_records: int = 1000
+    future_skew: timedelta = timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, object]] = field(default_factory=list)
+
+    def as_contract(self) -> dict[str, object]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def split_batch(body: bytes, *, allow_single: bool = False) -> list[bytes]:
+    """The records of a batch body, each as its raw bytes. MQTT may send one record, not an array."""
+    stripped = body.lstrip()
+    if allow_single and stripped[:1] == b"{":
+        return [bytes(_ONE_OR_MANY.decode(body))]
+    try:
+        return [bytes(raw) for raw in _envelope.decode(body)]
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise InvalidInput("not_a_json_array", "请求体必须是 JSON 数组，每个元素是一条过车记录") from None
+
+
+def _hour(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _mpe_pct(station: StationInfo) -> float:
+    # JJG 907-2006: the in-service maximum permissible error of class N is taken as ±N % of the
+    # gross (class 5 → 5 %). Used only when the rule set deducts it (default off; LEGAL.md §3 [L]).
+    try:
+        return float(station.accuracy_class or 0)
+    except ValueError:
+        return 0.0
+
+
+def _cross_field_errors(rec: WireRecord, station: StationInfo, now: datetime, skew: timedelta) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if rec.station_id != station.station_id:
+        errors.append(FieldError("station_id", f"与请求路径中的站点 {station.station_id} 不一致", "mismatch"))
+    if rec.lane > station.lanes:
+        errors.append(FieldError("lane", f"该站点只有 {station.lanes} 条车道", "unknown_lane"))
+    if len(rec.axle_weights_kg) != rec.axle_count:
+        errors.append(FieldError("axle_weights_kg", "轴重个数必须等于 axle_count", "mismatch"))
+    if rec.axle_groups is not None and sum(parse_axle_groups(rec.axle_groups)) != rec.axle_count:
+        errors.append(FieldError("axle_groups", "各轴组轴数之和必须等于 axle_count", "mismatch"))
+    if rec.axle_spacings_mm is not None and len(rec.axle_spacings_mm) != rec.axle_count - 1:
+        errors.append(FieldError("axle_spacings_mm", "轴距个数必须等于 axle_count − 1", "mismatch"))
+    if rec.captured_at - now > skew:
+        errors.append(FieldError("captured_at", "过车时间晚于接收时间，请检查设备时钟", "in_future"))
+    return errors
+
+
+def _judged_row(rec: WireRecord, now: datetime, rules: RuleSet, mpe_pct: float) -> tuple[NewRecord, Verdict]:
+    plate = normalize_plate(rec.plate)
+    groups = parse_axle_groups(rec.axle_groups) if rec.axle_groups else None
+    vehicle = Vehicle(
+        rec.axle_count, rec.gross_weight_kg, groups, rec.vehicle_type, rec.drive_axle,
+        rec.length_mm, rec.width_mm, rec.height_mm,
+    )
+    v = judge(vehicle, rules, mpe_pct)
+    sizes = size_violations(rec.length_mm, rec.width_mm, rec.height_mm)
+    row = NewRecord(
+        rec.station_id, rec.record_id, rec.lane, rec.captured_at.astimezone(UTC), now,
+        plate.text, rec.plate, rec.plate_color or plate.color or "unknown", rec.plate_confidence,
+        rec.speed_kmh, rec.axle_count, rec.axle_weights_kg, rec.gross_weight_kg,
+        rec.axle_groups, rec.vehicle_type, rec.drive_axle, rec.axle_spacings_mm,
+        rec.length_mm, rec.width_mm, rec.height_mm, rec.direction,
+        msgspec.to_builtins(rec.images) if rec.images else None,
+        msgspec.to_builtins(rec.video) if rec.video else None,
+        rec.flags or None, ",".join(sizes) or None,
+        v.rule_set, v.limit_kg, v.limit_basis, v.limit_inferred, v.overload_kg, v.overload_rate_x100,
+        v.overloaded, v.actionable, v.fine_yuan, v.warning_only, v.legal_basis, v.band,
+    )
+    return row, v
+
+
+def count_rows(rows: list[NewRecord]) -> dict[CountKey, Counts]:
+    """Counter deltas for stored rows, keyed by station × UTC hour × axle count × band."""
+    counts: dict[CountKey, Counts] = defaultdict(Counts)
+    for r in rows:
+        c = counts[CountKey(r.station_id, _hour(r.captured_at), r.axle_count, r.band)]
+        c.trucks += 1
+        c.overloaded += r.overloaded
+        c.actionable += r.actionable
+        c.over_highway_line += over_highway_line(r.gross_weight_kg, r.limit_kg)
+        c.gross_100t += r.gross_weight_kg >= GROSS_100T_KG
+        c.plate_unread += not r.plate
+        c.gross_kg_sum += r.gross_weight_kg
+        c.overload_kg_sum += r.overload_kg
+    return dict(counts)
+
+
+def _rejection(station_id: str, now: datetime, source: str, index: int, raw: bytes,
+               errors: list[FieldError]) -> tuple[Rejection, dict[str, object]]:
+    record_id = _record_id_of(raw)
+    shown = [e.as_dict() for e in errors]
+    stored = Rejection(station_id, now, source, index, record_id, raw, shown)
+    return stored, {"index": index, "record_id": record_id, "errors": shown}
+
+
+def _record_id_of(raw: bytes) -> str | None:
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    rid = value.get("record_id") if isinstance(value, dict) else None
+    return rid[:64] if isinstance(rid, str) else None
+
+
+def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datetime,
+                 policy: IngestPolicy, source: str = "http", allow_single: bool = False) -> BatchResult:
+    """Validate, judge and store one batch; return what was accepted, duplicated and rejected."""
+    station = store.station(station_id)
+    if station is None:
+        raise NotFound("unknown_station", f"站点 {station_id} 未登记")
+    try:
+        raws = _records_of(body, policy, allow_single)
+    except (InvalidInput, PayloadTooLarge) as exc:
+        _keep_unreadable(store, station_id, body, exc, now=now, source=source)
+        raise
+    result = BatchResult()
+    rows: list[NewRecord] = []
+    rejections: list[Rejection] = []
+    seen: set[str] = set()
+    mpe = _mpe_pct(station)
+    for index, raw in enumerate(raws):
+        rec = decode_record(raw)
+        errors = rec if isinstance(rec, list) else _cross_field_errors(rec, station, now, policy.future_skew)
+        if errors:
+            stored, shown = _rejection(station_id, now, source, index, raw, errors)
+            rejections.append(stored)
+            result.rejected.append(shown)
+            continue
+        assert isinstance(rec, WireRecord)
+        if rec.record_id in seen:
+            result.duplicates += 1
+            continue
+        seen.add(rec.record_id)
+        rows.append(_judged_row(rec, now, policy.rules, mpe)[0])
+    _store(store, station_id, rows, rejections, now, result)
+    return result
+
+
+def _store(store: IngestStore, station_id: str, rows: list[NewRecord], rejections: list[Rejection],
+           now: datetime, result: BatchResult) -> None:
+    with store.transaction() as tx:
+        inserted = tx.insert_new_records(rows) if rows else set()
+        new_rows = [r for r in rows if r.record_id in inserted] if len(inserted) != len(rows) else rows
+        if new_rows:
+            tx.add_counts(count_rows(new_rows))
+        if rejections:
+            tx.add_rejections(rejections)
+        latest = max((r.captured_at for r in new_rows), default=None)
+        tx.touch_station(station_id, latest, now)
+    result.accepted = len(new_rows)
+    result.duplicates += len(rows) - len(new_rows)
+
+
+def _records_of(body: bytes, policy: IngestPolicy, allow_single: bool) -> list[bytes]:
+    raws = split_batch(body, allow_single=allow_single)
+    if not raws:
+        raise InvalidInput("empty_batch", "批次中没有记录（每批 1–1000 条）")
+    if len(raws) > policy.max_batch_records:
+        raise PayloadTooLarge("too_many_records", f"每批最多 {policy.max_batch_records} 条记录，收到 {len(raws)} 条")
+    return raws
+
+
+def _keep_unreadable(store: IngestStore, station_id: str, body: bytes, error: InvalidInput | PayloadTooLarge,
+                     *, now: datetime, source: str) -> None:
+    """Keep a batch that was refused as a whole, with its reason, for audit."""
+    reason = [{"field": "", "message": error.message, "code": error.code}]
+    with store.transaction() as tx:
+        tx.add_rejections([Rejection(station_id, now, source, None, None, body, reason)])

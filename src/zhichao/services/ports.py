@@ -1,0 +1,197 @@
+"""The interfaces services talk to. Real adapters live in ``zhichao.adapters``; ``bootstrap`` wires them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+
+class NewRecord(NamedTuple):
+    """A judged record as it is stored (the columns of ``records`` but its key)."""
+
+    station_id: str
+    record_id: str
+    lane: int
+    captured_at: datetime
+    received_at: datetime
+    plate: str
+    plate_raw: str
+    plate_color: str
+    plate_confidence: float | None
+    speed_kmh: float
+    axle_count: int
+    axle_weights_kg: list[int]
+    gross_weight_kg: int
+    axle_groups: str | None
+    vehicle_type: str | None
+    drive_axle: str | None
+    axle_spacings_mm: list[int] | None
+    length_mm: int | None
+    width_mm: int | None
+    height_mm: int | None
+    direction: str | None
+    images: list[dict[str, Any]] | None
+    video: dict[str, Any] | None
+    flags: list[str] | None
+    size_violations: str | None
+    rule_set: str
+    limit_kg: int
+    limit_basis: str
+    limit_inferred: bool
+    overload_kg: int
+    overload_rate_x100: int
+    overloaded: bool
+    actionable: bool
+    fine_yuan: int
+    warning_only: bool
+    legal_basis: str
+    band: int
+
+
+class CountKey(NamedTuple):
+    station_id: str
+    hour: datetime
+    axle_count: int
+    band: int
+
+
+@dataclass(slots=True)
+class Counts:
+    """Counters of one ``hourly_counts`` row (added to what is stored)."""
+
+    trucks: int = 0
+    overloaded: int = 0
+    actionable: int = 0
+    over_highway_line: int = 0
+    gross_100t: int = 0
+    plate_unread: int = 0
+    gross_kg_sum: int = 0
+    overload_kg_sum: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    station_id: str
+    received_at: datetime
+    source: str
+    record_index: int | None
+    record_id: str | None
+    raw: bytes
+    errors: list[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class StationInfo:
+    """What ingest needs to know of a station."""
+
+    station_id: str
+    lanes: int
+    accuracy_class: str | None
+    state: str
+    token_hash: str
+
+
+class IngestTransaction(Protocol):
+    def insert_new_records(self, rows: Sequence[NewRecord]) -> set[str]:
+        """Insert the rows whose (station, record_id) is not stored yet; return the ids inserted."""
+
+    def add_counts(self, counts: Mapping[CountKey, Counts]) -> None: ...
+
+    def add_rejections(self, rejections: Iterable[Rejection]) -> None: ...
+
+    def touch_station(self, station_id: str, last_record_at: datetime | None, received_at: datetime) -> None: ...
+
+
+class IngestStore(Protocol):
+    def transaction(self) -> AbstractContextManager[IngestTransaction]:
+        """A write transaction: committed when the block ends normally, rolled back otherwise."""
+
+    def station(self, station_id: str) -> StationInfo | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    """A station of the registry, as people and partner systems see it."""
+
+    station_id: str
+    name: str
+    kind: str
+    county_code: str | None
+    road: str | None
+    stake: str | None
+    lanes: int
+    direction: str | None
+    lat: float | None
+    lon: float | None
+    accuracy_class: str | None
+    cert_number: str | None
+    cert_body: str | None
+    cert_valid_from: Any
+    cert_valid_to: Any
+    speed_min_kmh: float | None
+    speed_max_kmh: float | None
+    state: str
+    opened_on: Any
+    demo: bool
+    last_record_at: datetime | None
+    last_received_at: datetime | None
+    last_heartbeat_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+
+
+class StationRepository(Protocol):
+    def add(self, values: Mapping[str, Any]) -> None: ...
+
+    def exists(self, station_id: str) -> bool: ...
+
+    def all(self) -> list[Station]: ...
+
+    def get(self, station_id: str) -> Station | None: ...
+
+    def id_for_token_hash(self, token_hash: str) -> str | None: ...
+
+    def record_heartbeat(self, station_id: str, at: datetime, status: Mapping[str, Any]) -> None: ...
+
+
+class UserRepository(Protocol):
+    def add(self, values: Mapping[str, Any]) -> User: ...
+
+    def by_username(self, username: str) -> tuple[User, str] | None:
+        """The user and their password hash."""
+
+    def by_token_hash(self, token_hash: str) -> User | None: ...
+
+    def set_password(self, username: str, password_hash: str, token_hash: str) -> None: ...
+
+    def add_session(self, token_hash: str, user_id: int, created_at: datetime, expires_at: datetime) -> None: ...
+
+    def by_session(self, token_hash: str, now: datetime) -> User | None: ...
+
+    def drop_session(self, token_hash: str) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class RecordReader(Protocol):
+    def one(self, station_id: str, record_id: str) -> dict[str, Any] | None: ...
+
+    def by_plate(self, plate: str, overloaded: bool | None, limit: int, before_id: int | None) -> list[dict[str, Any]]: ...
+
+    def latest(self, limit: int, overloaded: bool | None, station_id: str | None) -> list[dict[str, Any]]: ...
+
+    def actionable_for_plate(self, plate: str) -> list[dict[str, Any]]: ...

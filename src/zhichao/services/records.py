@@ -1,0 +1,61 @@
+"""Reading records: one passage, a vehicle's history, the latest passages, and the partner check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zhichao.domain.plates import normalize_plate
+from zhichao.services.errors import InvalidInput, NotFound
+from zhichao.services.ports import RecordReader
+
+MAX_PAGE = 500
+
+
+def get_record(reader: RecordReader, station_id: str, record_id: str) -> dict[str, Any]:
+    found = reader.one(station_id, record_id)
+    if found is None:
+        raise NotFound("record_not_found", f"站点 {station_id} 没有编号为 {record_id} 的过车记录")
+    return found
+
+
+def _plate_or_error(plate: str) -> str:
+    text = normalize_plate(plate).text
+    if not text:
+        raise InvalidInput("invalid_plate", "请提供车牌号，如 浙D12345", {"plate": plate})
+    return text
+
+
+def _page_size(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput("invalid_limit", f"limit 必须是 1–{MAX_PAGE} 的整数", {"limit": limit})
+    return limit
+
+
+def vehicle_records(reader: RecordReader, plate: str, *, overloaded: bool | None = None, limit: int = 100,
+                    before_id: int | None = None) -> dict[str, Any]:
+    """A plate's passages, newest first (the plate is normalised as ingest normalises it)."""
+    text = _plate_or_error(plate)
+    rows = reader.by_plate(text, overloaded, _page_size(limit), before_id)
+    return {"plate": text, "records": rows}
+
+
+def latest_records(reader: RecordReader, *, limit: int = 50, overloaded: bool | None = None,
+                   station_id: str | None = None) -> list[dict[str, Any]]:
+    return reader.latest(_page_size(limit), overloaded, station_id)
+
+
+def check_plate(reader: RecordReader, plate: str) -> dict[str, Any]:
+    """What a highway entrance, annual inspection or permit desk needs to know about a plate.
+
+    Until the case workflow exists, an unresolved case is an actionable overload on record.
+    """
+    text = _plate_or_error(plate)
+    open_items = reader.actionable_for_plate(text)
+    reasons = [
+        {"code": "unresolved_overload", "station_id": r["station_id"], "record_id": r["record_id"],
+         "captured_at": r["captured_at"], "overload_rate_pct": r["verdict"]["overload_rate_pct"],
+         "message": f"{r['captured_at'][:10]} 在 {r['station_id']} 超限 {r['verdict']['overload_rate_pct']:.2f}%，尚未处理"}
+        for r in open_items
+    ]
+    return {"plate": text, "unresolved_cases": len(open_items), "blacklisted": False,
+            "reasons": reasons, "refuse_entry": False}

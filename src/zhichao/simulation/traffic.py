@@ -1,0 +1,295 @@
+"""Simulated truck traffic over a network of WIM sites: contract-shaped records, deterministic per seed.
+
+Pure: no I/O, no clock; time and randomness are arguments. Each station-hour draws from its own random
+stream derived from the seed, so ``between(a, b)`` yields the same records (same ``record_id``s)
+however a period is split into calls, and a resend of a period is a resend of the same records.
+
+Model (the numbers are the simulator's; they are plausible, not measured in Shaoxing):
+
+- Volume: each site's ``volume_per_day`` spread over the day by ``HOURLY_VOLUME``. Trucks on Chinese
+  trunk roads peak at night and in the early morning (urban daytime truck bans, cheaper night tolls,
+  drivers avoiding enforcement shifts), ~1.35× the daily mean at 01:00–02:00 and ~0.75× around noon.
+  Counts per station-hour are Poisson.
+- Overloads: ``overload_share`` of all passages, more at night (``OVERLOAD_BY_HOUR``). Only 12 % of each
+  plate pool ever overloads. The rate over the limit is exponential (mean 13 %, ~24 % of overloads
+  exceed 20 %), with a 3 % heavy tail of 40–140 % that yields a few 百吨王 (≥ 100 t) on 6 axles.
+- Repeat offenders: a fixed pool of heavy trucks (mostly 浙D dump trucks and 6-axle trains), each
+  driving a route of 2–5 sites in one county several times a day, overloaded on 80 % of trips by a
+  lot (mean 50 %). Their overloads count towards ``overload_share``.
+- Outages: a station falls silent for 2–8 h on some days, so that about ``outage_share`` of
+  station-hours are silent.
+- Devices: ~70 % of sites classify axle layouts, ~40 % measure dimensions; ``unread_share`` of plates
+  are unread (``""`` or a vendor literal), 1.5 % of read plates come in a raw vendor format.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import itertools
+import math
+import random
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from zhichao.simulation import passages
+from zhichao.simulation.passages import Site, Stamp, Vehicle
+from zhichao.simulation.plates import POOL_SHARES, POOLS
+from zhichao.simulation.vehicles import BY_GROUPS_DRIVE, class_of
+
+_RAW_HOURLY = (1.30, 1.35, 1.35, 1.30, 1.25, 1.20, 1.05, 0.85, 0.75, 0.80, 0.85, 0.80,
+               0.75, 0.80, 0.85, 0.85, 0.80, 0.75, 0.80, 0.95, 1.05, 1.15, 1.25, 1.30)
+HOURLY_VOLUME = tuple(w * 24 / sum(_RAW_HOURLY) for w in _RAW_HOURLY)  # mean 1 over the day
+_RAW_OVERLOAD = (1.5,) * 6 + (1.1,) + (0.75,) * 14 + (1.1,) + (1.5,) * 2
+# scaled so that the volume-weighted mean is 1: the daily overload share stays as requested
+OVERLOAD_BY_HOUR = tuple(o * 24 / sum(v * o for v, o in zip(HOURLY_VOLUME, _RAW_OVERLOAD, strict=True))
+                         for o in _RAW_OVERLOAD)
+_POOL_CUMULATIVE = tuple(itertools.accumulate(POOL_SHARES))
+_OFFENDER_POOLS = ((0, 70), (1, 15), (3, 8), (2, 4), (5, 3))  # index into POOLS, weight: mostly 浙D
+_OFFENDER_CLASSES = ((("1+2+3", "tandem"), 55), (("2+2", "tandem"), 25), (("1+2", "tandem"), 10),
+                     (("2+1+3", "single"), 10))
+OFFENDER_OVERLOAD_P = 0.8
+_EPOCH = datetime(1970, 1, 1)  # naive: local China Standard Time seconds count from here
+_CST_S = 8 * 3600
+_OUTAGE_MEAN_H = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class SimStation:
+    station_id: str
+    lanes: int
+    state: str = "enabled"
+    volume_per_day: int = 2500
+    direction: str = "双向"
+    county_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Offender:
+    vehicle: Vehicle
+    route: tuple[int, ...]  # station indexes
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam > 30:  # normal approximation: exact enough for counts in the tens and hundreds
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _local_seconds(moment: datetime) -> float:
+    """Seconds since 1970-01-01 00:00 China Standard Time; naive datetimes are taken as CST."""
+    if moment.tzinfo is None:
+        return (moment - _EPOCH).total_seconds()
+    return moment.timestamp() + _CST_S
+
+
+def _overload_rate(rng: random.Random) -> float:
+    if rng.random() < 0.03:
+        return rng.uniform(0.4, 1.4)
+    return max(0.002, rng.expovariate(1 / 0.13))
+
+
+class Traffic:
+    """Passages over `stations` (only enabled ones ever report)."""
+
+    def __init__(self, stations: Sequence[SimStation], rng: random.Random, overload_share: float = 0.04,
+                 unread_share: float = 0.02, outage_share: float = 0.03, repeat_offenders: int = 25) -> None:
+        for name, share in (("overload_share", overload_share), ("unread_share", unread_share),
+                            ("outage_share", outage_share)):
+            if not 0.0 <= share <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {share}")
+        self._stations = [s for s in stations if s.state == "enabled"]
+        self._unread = unread_share
+        self._outage_p_day = min(1.0, outage_share * 24 / _OUTAGE_MEAN_H)
+        self._seed = rng.getrandbits(64)
+        self._sites = [self._site(rng, s) for s in self._stations]
+        self._volume_cum = tuple(itertools.accumulate(s.volume_per_day for s in self._stations))
+        self._offenders = [self._offender(rng, j) for j in range(repeat_offenders if self._stations else 0)]
+        daily = float(self._volume_cum[-1]) if self._stations else 0.0
+        n = len(self._offenders)
+        # offenders supply at most 40 % of the overloads, so the requested share still holds
+        self._trips_per_day = min(4.0, 0.4 * overload_share * daily / (n * OFFENDER_OVERLOAD_P)) if n else 0.0
+        offender_trips = n * self._trips_per_day
+        wanted = overload_share * (daily + offender_trips) - offender_trips * OFFENDER_OVERLOAD_P
+        self._overload_p = max(0.0, wanted / daily) if daily else 0.0
+        self._live = random.Random(rng.getrandbits(64))
+        self._live_seq: dict[int, int] = {}
+        self._outages: dict[tuple[int, int], tuple[float, float] | None] = {}
+
+    @property
+    def stations(self) -> list[SimStation]:
+        """The stations that report (enabled ones), in the order given."""
+        return list(self._stations)
+
+    @staticmethod
+    def _site(rng: random.Random, station: SimStation) -> Site:
+        kinds = ("plate", "front", "side") if rng.random() < 0.6 else ("plate", "front")
+        return Site(station.station_id, station.lanes, station.direction, rng.random() < 0.7,
+                    rng.random() < 0.4, kinds)
+
+    def _offender(self, rng: random.Random, j: int) -> _Offender:
+        pool = POOLS[rng.choices(*zip(*_OFFENDER_POOLS, strict=True))[0]]
+        vclass = BY_GROUPS_DRIVE[rng.choices(*zip(*_OFFENDER_CLASSES, strict=True))[0]]
+        home = bisect.bisect(self._volume_cum, rng.random() * self._volume_cum[-1])
+        county = self._stations[home].county_code
+        near = [i for i, s in enumerate(self._stations) if s.county_code == county and i != home]
+        others = rng.sample(near, min(len(near), rng.randint(1, 4)))
+        # numbers past the pool's size belong to no regular vehicle: the plate is the offender's alone
+        return _Offender(Vehicle(pool, pool.size + j, vclass), (home, *others))
+
+    def between(self, start: datetime, end: datetime) -> Iterator[dict[str, object]]:
+        """Every passage in [start, end), in time order across stations."""
+        lo, hi = _local_seconds(start), _local_seconds(end)
+        for hour in range(math.floor(lo / 3600), math.ceil(hi / 3600)):
+            whole = lo <= hour * 3600 and (hour + 1) * 3600 <= hi
+            for t, record in self._hour(hour):
+                if whole or lo <= t < hi:
+                    yield record
+
+    def burst(self, at: datetime, n: int) -> list[dict[str, object]]:
+        """`n` passages in the half minute up to `at` (for live demo ticks), in time order.
+
+        Bursts draw from a stream of their own and their record ids carry an ``L`` sequence, so they
+        never collide with ``between``'s records.
+        """
+        rng, now = self._live, _local_seconds(at)
+        records = []
+        for t in sorted(now - rng.random() * 30 for _ in range(n)):
+            hour = int(t // 3600)
+            index, vehicle, rate = self._live_pick(rng, hour, t)
+            seq = self._live_seq[index] = self._live_seq.get(index, 0) + 1
+            records.append(passages.build(rng, self._sites[index], _stamp(t), f"L{seq}", vehicle, rate,
+                                          self._unread))
+        return records
+
+    def _live_pick(self, rng: random.Random, hour: int, t: float) -> tuple[int, Vehicle, float | None]:
+        if self._offenders and rng.random() < self._offender_share():
+            offender = rng.choice(self._offenders)
+            return rng.choice(offender.route), offender.vehicle, _offender_rate(rng, offender)
+        index = 0
+        for _ in range(10):  # a silent station sends nothing: pick another
+            index = bisect.bisect(self._volume_cum, rng.random() * self._volume_cum[-1])
+            if not self._silent(index, t):
+                break
+        vehicle, rate = self._regular(rng, hour)
+        return index, vehicle, rate
+
+    def _offender_share(self) -> float:
+        return len(self._offenders) * self._trips_per_day / self._volume_cum[-1]
+
+    def _regular(self, rng: random.Random, hour: int) -> tuple[Vehicle, float | None]:
+        """A vehicle from the plate pools, and how far over its limit it is (None: legal)."""
+        rand = rng.random
+        pool = POOLS[bisect.bisect(_POOL_CUMULATIVE, rand() * _POOL_CUMULATIVE[-1])]
+        if rand() >= self._overload_p * OVERLOAD_BY_HOUR[hour % 24]:
+            number = int(rand() * pool.size)
+            return Vehicle(pool, number, class_of(number)), None
+        while True:  # overloads come from the pool's overload-prone vehicles, never light trucks
+            number = int(rand() * pool.prone)
+            vclass = class_of(number)
+            if not vclass.light:
+                return Vehicle(pool, number, vclass), _overload_rate(rng)
+
+    def _hour(self, hour: int) -> list[tuple[float, dict[str, object]]]:
+        """All passages of one local clock hour across the network, in time order."""
+        events: list[tuple[float, int, int]] = []  # (local seconds, station index, offender or -1)
+        streams = []
+        for i, station in enumerate(self._stations):
+            rng = random.Random(f"{self._seed}:{station.station_id}:{hour}")
+            streams.append(rng)
+            lam = station.volume_per_day / 24 * HOURLY_VOLUME[hour % 24]
+            base, rand = hour * 3600, rng.random
+            events.extend((base + rand() * 3600, i, -1) for _ in range(_poisson(rng, lam)))
+        orng = random.Random(f"{self._seed}:offenders:{hour}")
+        for j, offender in enumerate(self._offenders):
+            for _ in range(_poisson(orng, self._trips_per_day / 24 * HOURLY_VOLUME[hour % 24])):
+                events.append((hour * 3600 + orng.random() * 3600, orng.choice(offender.route), j))
+        events.sort()
+        return self._render(hour, events, streams, orng)
+
+    def _render(self, hour: int, events: list[tuple[float, int, int]], streams: list[random.Random],
+                orng: random.Random) -> list[tuple[float, dict[str, object]]]:
+        seqs = [0] * len(self._stations)
+        out = []
+        for t, i, j in events:
+            if self._silent(i, t):
+                continue
+            seqs[i] += 1
+            stamp = _stamp(t)
+            if j < 0:
+                vehicle, rate = self._regular(streams[i], hour)
+                rng = streams[i]
+            else:
+                vehicle, rate, rng = self._offenders[j].vehicle, _offender_rate(orng, self._offenders[j]), orng
+            out.append((t, passages.build(rng, self._sites[i], stamp, str(seqs[i]), vehicle, rate,
+                                          self._unread)))
+        return out
+
+    def _silent(self, index: int, t: float) -> bool:
+        """Whether station `index` is in an outage at local time `t` (outages may span midnight)."""
+        day = int(t // 86400)
+        for d in (day, day - 1):
+            window = self._outage(index, d)
+            if window is not None and window[0] <= t < window[1]:
+                return True
+        return False
+
+    def _outage(self, index: int, day: int) -> tuple[float, float] | None:
+        key = (index, day)
+        if key not in self._outages:
+            rng = random.Random(f"{self._seed}:outage:{self._stations[index].station_id}:{day}")
+            window = None
+            if rng.random() < self._outage_p_day:
+                begin = day * 86400 + rng.random() * 86400
+                window = (begin, begin + rng.uniform(2.0, 2 * _OUTAGE_MEAN_H - 2.0) * 3600)
+            self._outages[key] = window
+        return self._outages[key]
+
+
+def _offender_rate(rng: random.Random, offender: _Offender) -> float | None:
+    if rng.random() >= OFFENDER_OVERLOAD_P:
+        return None
+    return max(0.05, rng.expovariate(1 / 0.5))
+
+
+@functools.lru_cache(maxsize=64)
+def _hour_prefix(hour: int) -> tuple[str, str]:
+    moment = _EPOCH + timedelta(hours=hour)
+    return moment.strftime("%Y-%m-%dT%H:"), moment.strftime("%Y%m%d%H")
+
+
+def _stamp(t: float) -> Stamp:
+    hour = int(t // 3600)
+    iso, compact = _hour_prefix(hour)
+    off = t - hour * 3600
+    minute, second = divmod(int(off), 60)
+    return Stamp(f"{iso}{minute:02d}:{second:02d}.{int(off % 1 * 1000):03d}+08:00",
+                 f"{compact}{minute:02d}{second:02d}")
+
+
+def load_sim_stations(data: Mapping[str, Any]) -> list[SimStation]:
+    """Enabled stations from ``data/shaoxing_stations.json``, with a daily truck volume per site.
+
+    Volume: 600 trucks per lane per day, ×1.25 on national roads, ×0.6 on county roads, and a fixed
+    ±20 % per site (from a CRC of its id, so the figure is stable without a random source).
+    """
+    out = []
+    for raw in data["stations"]:
+        if raw.get("state", "enabled") != "enabled":
+            continue
+        road = str(raw.get("road", ""))
+        factor = {"G": 1.25, "X": 0.6}.get(road[:1], 1.0)
+        spread = 0.8 + 0.4 * zlib.crc32(str(raw["station_id"]).encode()) / 2**32
+        out.append(SimStation(str(raw["station_id"]), int(raw["lanes"]), "enabled",
+                              round(int(raw["lanes"]) * 600 * factor * spread),
+                              str(raw.get("direction", "双向")), str(raw.get("county_code", ""))))
+    return out

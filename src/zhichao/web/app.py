@@ -1,0 +1,83 @@
+"""The web application: JSON API, console pages and static assets, with one error handler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zhichao.bootstrap import Container
+from zhichao.domain.errors import ZhichaoError
+from zhichao.web.api import ingest, reads
+from zhichao.web.console import pages
+
+STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
+_HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+_HTTP_MESSAGES = {401: "需要登录", 403: "无权访问", 404: "找不到该地址", 405: "不支持该请求方法"}
+
+
+def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ZhichaoError)
+    async def on_zhichao_error(request: Request, exc: ZhichaoError) -> Response:
+        status = getattr(exc, "status", 400)
+        if _wants_page(request):
+            return pages.error_page(request, status, exc.message)
+        return _error(status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        details = [{"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()]
+        fields = "、".join(d["field"] for d in details) or "请求"
+        return _error(400, "invalid_request", f"请求参数有误：{fields}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        if _wants_page(request):
+            return pages.error_page(request, exc.status_code, message)
+        return _error(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), message)
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="zhichao 治超非现场执法平台",
+        version="1",
+        description="公开接口见 contract/API.md：站点上传过车记录、查询、车辆核查。",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = container
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_error_handlers(app)
+    app.include_router(ingest.router)
+    app.include_router(reads.router)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="zhichao API 文档",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    return app

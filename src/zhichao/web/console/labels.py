@@ -1,0 +1,119 @@
+"""How stored values are shown to people: Chinese labels for codes, and number and time formats.
+
+Codes are stored (``enabled``, ``330602``, ``yellow``); the words people read are applied here, at the
+edge, and nowhere else. An unknown code is shown as itself, so a new code never breaks a page. The
+console's JavaScript receives these same tables (``js_labels``) rather than keeping its own copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from zhichao.domain.errors import ZhichaoError
+from zhichao.domain.rulesets import RULE_SETS, get_rule_set
+
+ROLES: Mapping[str, str] = {
+    "reviewer": "审核员", "officer": "执法员", "legal": "法制审核", "leader": "领导",
+    "admin": "管理员", "partner": "合作系统",
+}  # fmt: skip
+STATION_STATES: Mapping[str, str] = {"enabled": "启用", "repair": "维修", "stopped": "停用"}
+HEALTH: Mapping[str, str] = {"up": "在线", "late": "延迟", "down": "离线"}
+VEHICLE_TYPES: Mapping[str, str] = {
+    "rigid_truck": "载货汽车", "centre_axle_train": "中置轴挂车列车", "articulated_train": "铰接列车",
+    "full_trailer_train": "全挂汽车列车", "other": "其他",
+}  # fmt: skip
+PLATE_COLOURS: Mapping[str, str] = {
+    "blue": "蓝", "yellow": "黄", "black": "黑", "white": "白", "green": "绿", "yellow_green": "黄绿",
+    "unknown": "未知",
+}  # fmt: skip
+# GB/T 2260 codes of Shaoxing's districts, county-level cities and county.
+COUNTIES: Mapping[str, str] = {
+    "330602": "越城区", "330603": "柯桥区", "330604": "上虞区", "330624": "新昌县", "330681": "诸暨市",
+    "330683": "嵊州市",
+}  # fmt: skip
+SIZE_VIOLATIONS: Mapping[str, str] = {"height": "超高", "width": "超宽", "length": "超长"}
+CERT_STATES: Mapping[str, str] = {
+    "valid": "有效", "expiring": "即将到期", "expired": "已过期", "not_yet_valid": "未生效", "missing": "无证书",
+}  # fmt: skip
+
+UNREAD_PLATE = "未识别"
+NO_COUNTY = "未填区县"
+NOTHING = "—"
+VERDICT_NORMAL = "正常"
+VERDICT_OVERLOADED = "超限"
+VERDICT_ACTIONABLE = "超限 可处罚"
+
+
+def label(labels: Mapping[str, str], code: str | None, missing: str = NOTHING) -> str:
+    if code is None or code == "":
+        return missing
+    return labels.get(code, code)
+
+
+def warning_label(rule_set_id: str) -> str:
+    """The badge of an overload inside the rule set's no-penalty band (ZJ-2020: ≤ 20 %, 批评教育)."""
+    try:
+        rules = get_rule_set(rule_set_id)
+    except ZhichaoError:
+        return f"{VERDICT_OVERLOADED}（批评教育）"
+    if rules.no_penalty_rate_pct > 0:
+        return f"{VERDICT_OVERLOADED}（≤{rules.no_penalty_rate_pct}% 批评教育）"
+    # MOT-2016 Art. 43: up to 1 000 kg over the limit is answered with a warning (警告), not a fine.
+    return f"{VERDICT_OVERLOADED}（≤{tonnes_short(rules.no_penalty_kg)} 吨 警告）"
+
+
+def verdict_kind(verdict: Mapping[str, Any]) -> str:
+    """``normal``, ``warning`` (inside the no-penalty band), ``actionable``, or ``overloaded`` otherwise."""
+    if not verdict["overloaded"]:
+        return "normal"
+    if verdict["actionable"]:
+        return "actionable"
+    return "warning" if verdict["warning_only"] else "overloaded"
+
+
+def verdict_label(verdict: Mapping[str, Any]) -> str:
+    kind = verdict_kind(verdict)
+    if kind == "warning":
+        return warning_label(str(verdict["rule_set"]))
+    return {"normal": VERDICT_NORMAL, "actionable": VERDICT_ACTIONABLE}.get(kind, VERDICT_OVERLOADED)
+
+
+def tonnes(kg: int) -> str:
+    """Kilograms as tonnes with 2 decimals, rounded half-up on integers (60 325 kg → ``60.33``)."""
+    tens = (kg + 5) // 10
+    return f"{tens // 100}.{tens % 100:02d}"
+
+
+def tonnes_short(kg: int) -> str:
+    """Tonnes without trailing zeros, for limits (49 000 kg → ``49``, 42 500 kg → ``42.5``)."""
+    return tonnes(kg).rstrip("0").rstrip(".")
+
+
+def percent(rate_pct: float) -> str:
+    return f"{rate_pct:.2f}%"
+
+
+def speed(kmh: float) -> str:
+    return f"{kmh:.0f}" if float(kmh).is_integer() else f"{kmh:.1f}"
+
+
+def short_time(at: datetime, tz: tzinfo) -> str:
+    """``11-26 14:03:27`` in the display time zone (the year is implied on a live screen)."""
+    return at.astimezone(tz).strftime("%m-%d %H:%M:%S")
+
+
+def full_time(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def js_labels() -> dict[str, Any]:
+    """The tables the live-update script needs to render a row exactly as the server does."""
+    return {
+        "plateColours": dict(PLATE_COLOURS), "vehicleTypes": dict(VEHICLE_TYPES),
+        "sizeViolations": dict(SIZE_VIOLATIONS), "unreadPlate": UNREAD_PLATE,
+        "verdict": {"normal": VERDICT_NORMAL, "overloaded": VERDICT_OVERLOADED,
+                    "actionable": VERDICT_ACTIONABLE,
+                    "warning": {rule_id: warning_label(rule_id) for rule_id in RULE_SETS}},
+    }  # fmt: skip

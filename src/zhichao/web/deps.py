@@ -1,0 +1,48 @@
+"""Request helpers shared by the API and the console: the container, the caller, the body."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from zhichao.bootstrap import Container
+from zhichao.services.auth import bearer_token, require_role, user_for_session, user_for_token
+from zhichao.services.errors import NotAuthenticated, PayloadTooLarge
+from zhichao.services.ports import User
+
+SESSION_COOKIE = "zhichao_session"
+
+
+def container(request: Request) -> Container:
+    c: Container = request.app.state.container
+    return c
+
+
+def current_user(request: Request) -> User | None:
+    """The logged-in user (session cookie) or the API token's user; None when neither is given."""
+    c = container(request)
+    token = bearer_token(request.headers.get("authorization"))
+    if token:
+        return user_for_token(c.users, token)
+    return user_for_session(c.users, request.cookies.get(SESSION_COOKIE), c.clock())
+
+
+def user_with_role(request: Request, roles: frozenset[str]) -> User:
+    user = current_user(request)
+    if user is None:
+        raise NotAuthenticated("login_required", "请先登录或提供 API 令牌")
+    return require_role(user, roles)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge("body_too_large", f"请求体超过 {limit} 字节的上限")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge("body_too_large", f"请求体超过 {limit} 字节的上限")
+        chunks.append(chunk)
+    return b"".join(chunks)
