@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.ingest_store import SqlIngestStore
@@ -48,7 +49,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         ingest_store=SqlIngestStore(db),
         stations=SqlStationRepository(db),
         users=SqlUserRepository(db),
-        records=SqlRecordReader(db),
+        records=SqlRecordReader(db, ZoneInfo(settings.display_timezone)),
         hasher=Argon2Hasher(),
         ingest_policy=IngestPolicy(
             rules=get_rule_set(settings.rule_set),

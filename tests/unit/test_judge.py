@@ -172,31 +172,34 @@ def test_partial_units_can_be_floored_or_ceiled(rules, gross, fine):
 
 
 @pytest.mark.parametrize(
-    ("rules", "mpe_pct", "gross", "overload", "rate_x100", "actionable", "fine"),
+    ("rules", "mpe_permille", "gross", "overload", "rate_x100", "actionable", "fine"),
     [
-        pytest.param(ZJ_2020, 5, 60_320, 11_320, 2_310, True, 456, id="MPE is ignored when deduction is off"),
+        pytest.param(ZJ_2020, 50, 60_320, 11_320, 2_310, True, 456, id="MPE is ignored when deduction is off"),
         pytest.param(ZJ_MPE, 0, 60_320, 11_320, 2_310, True, 456, id="a zero MPE deducts nothing"),
         # 60 320 × 0.95 = 57 304; 8 304 / 49 000 = 16.947 % → 16.95, under 20 %: a warning.
-        pytest.param(ZJ_MPE, 5, 60_320, 8_304, 1_695, False, 0, id="a 5 percent MPE makes it a warning"),
+        pytest.param(ZJ_MPE, 50, 60_320, 8_304, 1_695, False, 0, id="a 5 percent MPE makes it a warning"),
         # 60 321 × 0.95 = 57 304.95 → 57 304: the deduction rounds in the driver's favour.
-        pytest.param(ZJ_MPE, 5, 60_321, 8_304, 1_695, False, 0, id="the deducted gross is rounded down"),
+        pytest.param(ZJ_MPE, 50, 60_321, 8_304, 1_695, False, 0, id="the deducted gross is rounded down"),
         # 80 000 × 0.95 = 76 000; 27 000 / 49 000 = 55.10 %; 4 410 + 500 × 2.5 = 5 660.
-        pytest.param(ZJ_MPE, 5, 80_000, 27_000, 5_510, True, 5_660, id="the fine follows the deducted gross"),
+        pytest.param(ZJ_MPE, 50, 80_000, 27_000, 5_510, True, 5_660, id="the fine follows the deducted gross"),
         # 51 579 × 0.95 = 49 000.05 → 49 000: exactly at the limit.
-        pytest.param(ZJ_MPE, 5, 51_579, 0, 0, False, 0, id="deduction can bring a vehicle to the limit"),
+        pytest.param(ZJ_MPE, 50, 51_579, 0, 0, False, 0, id="deduction can bring a vehicle to the limit"),
+        # Class 0.5: 60 320 × 0.995 = 60 018.4 → 60 018; 11 018 / 49 000 = 22.486 % → 22.49;
+        # fine 300 × (60.018 − 58.8) = 365.4 → 365.
+        pytest.param(ZJ_MPE, 5, 60_320, 11_018, 2_249, True, 365, id="a fractional class deducts tenths of a percent"),
     ],
 )
 def test_the_device_error_is_deducted_only_when_the_rule_set_says_so(
-    rules, mpe_pct, gross, overload, rate_x100, actionable, fine
+    rules, mpe_permille, gross, overload, rate_x100, actionable, fine
 ):
-    verdict = judge(six_axles(gross), rules, mpe_pct=mpe_pct)
+    verdict = judge(six_axles(gross), rules, mpe_permille=mpe_permille)
     assert (verdict.overload_kg, verdict.overload_rate_x100) == (overload, rate_x100)
     assert (verdict.actionable, verdict.fine_yuan) == (actionable, fine)
 
 
 def test_an_mpe_of_a_hundred_percent_is_refused():
-    with pytest.raises(ValueError, match="mpe_pct"):
-        judge(six_axles(60_320), ZJ_MPE, mpe_pct=100)
+    with pytest.raises(ValueError, match="mpe_permille"):
+        judge(six_axles(60_320), ZJ_MPE, mpe_permille=1000)
 
 
 @pytest.mark.parametrize(

@@ -55,21 +55,21 @@ class Verdict:
         }
 
 
-def judge(vehicle: Vehicle, rules: RuleSet, mpe_pct: int = 0) -> Verdict:
+def judge(vehicle: Vehicle, rules: RuleSet, mpe_permille: int = 0) -> Verdict:
     """Judge `vehicle` under `rules`.
 
-    `mpe_pct` is the weighing device's maximum permissible error in whole percent (JJG 907 class 5 →
-    5). It is used only when `rules.deduct_mpe`: the gross judged is then
-    floor(gross × (100 − mpe_pct) / 100), i.e. the deduction is rounded up to the next kg, in the
+    `mpe_permille` is the weighing device's maximum permissible error in tenths of a percent
+    (JJG 907 class 5 → 50, class 0.5 → 5). It is used only when `rules.deduct_mpe`: the gross judged
+    is then floor(gross × (1000 − mpe_permille) / 1000), i.e. the deduction is rounded up to the next kg, in the
     driver's favour, and every figure of the verdict (overload, rate, fine) follows from that gross.
     """
     limit = weight_limit(vehicle.axle_count, vehicle.axle_groups, vehicle.vehicle_type, vehicle.drive_axle)
     limit_kg = limit.kg
     gross = vehicle.gross_kg
     if rules.deduct_mpe:
-        if not 0 <= mpe_pct < 100:
-            raise ValueError(f"mpe_pct must be in [0, 100), got {mpe_pct}")
-        gross = gross * (100 - mpe_pct) // 100
+        if not 0 <= mpe_permille < 1000:
+            raise ValueError(f"mpe_permille must be in [0, 1000), got {mpe_permille}")
+        gross = gross * (1000 - mpe_permille) // 1000
     if gross <= limit_kg:
         return _within_limit(rules.id, rules.legal_basis, limit_kg, limit.basis, limit.inferred)
     overload = gross - limit_kg

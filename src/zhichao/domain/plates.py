@@ -118,16 +118,9 @@ def normalize_plate(raw: str) -> Plate:
     province = text[0] if text[0] in PROVINCES else None
     city = text[:2] if province and len(text) > 1 and "A" <= text[1] <= "Z" else None
     match = _WELL_FORMED.fullmatch(text)
-    return Plate(
-        text=text,
-        raw=raw,
-        color=color,
-        province=province,
-        city=city,
-        trailer=text.endswith("挂"),
-        new_energy=bool(match and match.group("ne")),
-        well_formed=match is not None,
-    )
+    new_energy = match is not None and match.group("ne") is not None
+    # Positional: a frozen dataclass is built field by field, keywords add to that cost.
+    return Plate(text, raw, color, province, city, text.endswith("挂"), new_energy, match is not None)
 
 
 def is_local(plate_text: str, local_prefixes: tuple[str, ...] = DEFAULT_LOCAL_PREFIXES) -> bool:

@@ -59,13 +59,16 @@ def _hour(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _mpe_pct(station: StationInfo) -> float:
-    # JJG 907-2006: the in-service maximum permissible error of class N is taken as ±N % of the
-    # gross (class 5 → 5 %). Used only when the rule set deducts it (default off; LEGAL.md §3 [L]).
+def mpe_permille(accuracy_class: str | None) -> int:
+    """The in-service maximum permissible error of a JJG 907-2006 class, in tenths of a percent.
+
+    Class N is taken as ±N % of the gross (class 5 → 50 ‰, class 0.5 → 5 ‰). Used only when the
+    rule set deducts it (default off; LEGAL.md §3 [L]). An unknown class deducts nothing.
+    """
     try:
-        return float(station.accuracy_class or 0)
+        return round(float(accuracy_class or 0) * 10)
     except ValueError:
-        return 0.0
+        return 0
 
 
 def _cross_field_errors(rec: WireRecord, station: StationInfo, now: datetime, skew: timedelta) -> list[FieldError]:
@@ -85,14 +88,14 @@ def _cross_field_errors(rec: WireRecord, station: StationInfo, now: datetime, sk
     return errors
 
 
-def _judged_row(rec: WireRecord, now: datetime, rules: RuleSet, mpe_pct: float) -> tuple[NewRecord, Verdict]:
+def _judged_row(rec: WireRecord, now: datetime, rules: RuleSet, mpe: int) -> tuple[NewRecord, Verdict]:
     plate = normalize_plate(rec.plate)
     groups = parse_axle_groups(rec.axle_groups) if rec.axle_groups else None
     vehicle = Vehicle(
         rec.axle_count, rec.gross_weight_kg, groups, rec.vehicle_type, rec.drive_axle,
         rec.length_mm, rec.width_mm, rec.height_mm,
     )
-    v = judge(vehicle, rules, mpe_pct)
+    v = judge(vehicle, rules, mpe)
     sizes = size_violations(rec.length_mm, rec.width_mm, rec.height_mm)
     row = NewRecord(
         rec.station_id, rec.record_id, rec.lane, rec.captured_at.astimezone(UTC), now,
@@ -157,7 +160,7 @@ def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datet
     rows: list[NewRecord] = []
     rejections: list[Rejection] = []
     seen: set[str] = set()
-    mpe = _mpe_pct(station)
+    mpe = mpe_permille(station.accuracy_class)
     for index, raw in enumerate(raws):
         rec = decode_record(raw)
         errors = rec if isinstance(rec, list) else _cross_field_errors(rec, station, now, policy.future_skew)

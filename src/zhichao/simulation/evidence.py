@@ -9,11 +9,19 @@ record names, ready for ``PUT .../evidence/{sha256}``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 CONTENT_TYPE = "image/svg+xml"
 KIND_LABELS = {"plate": "车牌", "front": "车头", "side": "侧面", "rear": "车尾", "overview": "全景"}
+# Each card is a fixed head per kind followed by a body shared by all images of the passage, so the
+# body is formatted once per record (the simulator must stay fast).
+_HEADS = {
+    kind: ('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360">'
+           '<rect width="640" height="360" fill="#1f2933"/>'
+           f'<text x="24" y="120" fill="#fff" font-size="24">模拟{label}照片</text>').encode()
+    for kind, label in KIND_LABELS.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,29 +33,25 @@ class EvidenceFile:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
-def image_bytes(kind: str, station_id: str, record_id: str, captured_at: str, plate: str,
-                gross_kg: int) -> bytes:
-    """The SVG card for one image of one passage (deterministic: same inputs, same bytes)."""
-    label = KIND_LABELS.get(kind, kind)
+def card_body(station_id: str, record_id: str, captured_at: str, plate: str, gross_kg: int) -> bytes:
+    """The part of every card of one passage that describes the passage."""
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360">'
-        '<rect width="640" height="360" fill="#1f2933"/>'
         f'<text x="24" y="60" fill="#f5d90a" font-size="40">{_escape(plate) or "未识别"}</text>'
-        f'<text x="24" y="120" fill="#fff" font-size="24">模拟{label}照片 · {gross_kg} kg</text>'
-        f'<text x="24" y="160" fill="#9aa5b1" font-size="18">{_escape(station_id)} {captured_at}</text>'
-        f'<text x="24" y="190" fill="#9aa5b1" font-size="14">{_escape(record_id)}</text>'
-        "</svg>"
+        f'<text x="24" y="160" fill="#9aa5b1" font-size="18">{_escape(station_id)} {captured_at} '
+        f'{gross_kg} kg</text><text x="24" y="190" fill="#9aa5b1" font-size="14">{_escape(record_id)}'
+        "</text></svg>"
     ).encode()
 
 
-def image_ref(kind: str, station_id: str, record_id: str, captured_at: str, plate: str,
-              gross_kg: int) -> dict[str, str]:
-    """The `images` entry a record carries for that card."""
-    content = image_bytes(kind, station_id, record_id, captured_at, plate, gross_kg)
-    return {"kind": kind, "sha256": hashlib.sha256(content).hexdigest(), "content_type": CONTENT_TYPE}
+def image_refs(kinds: Sequence[str], body: bytes) -> list[dict[str, str]]:
+    """The record's `images` entries for the cards of `kinds` sharing `body`."""
+    return [{"kind": kind, "sha256": hashlib.sha256(_HEADS[kind] + body).hexdigest(),
+             "content_type": CONTENT_TYPE} for kind in kinds]
 
 
 def evidence_files(record: Mapping[str, object]) -> list[EvidenceFile]:
@@ -57,10 +61,10 @@ def evidence_files(record: Mapping[str, object]) -> list[EvidenceFile]:
         return []
     gross = record["gross_weight_kg"]
     assert isinstance(gross, int)
-    args = (str(record["station_id"]), str(record["record_id"]), str(record["captured_at"]),
-            str(record["plate"]), gross)
+    body = card_body(str(record["station_id"]), str(record["record_id"]), str(record["captured_at"]),
+                     str(record["plate"]), gross)
     files = []
     for image in images:
-        content = image_bytes(image["kind"], *args)
+        content = _HEADS[image["kind"]] + body
         files.append(EvidenceFile(image["kind"], hashlib.sha256(content).hexdigest(), CONTENT_TYPE, content))
     return files

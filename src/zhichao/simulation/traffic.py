@@ -219,9 +219,11 @@ class Traffic:
     def _render(self, hour: int, events: list[tuple[float, int, int]], streams: list[random.Random],
                 orng: random.Random) -> list[tuple[float, dict[str, object]]]:
         seqs = [0] * len(self._stations)
+        silent = [self._silent_window(i, hour) for i in range(len(self._stations))]
         out = []
         for t, i, j in events:
-            if self._silent(i, t):
+            window = silent[i]
+            if window is not None and window[0] <= t < window[1]:
                 continue
             seqs[i] += 1
             stamp = _stamp(t)
@@ -233,6 +235,16 @@ class Traffic:
             out.append((t, passages.build(rng, self._sites[i], stamp, str(seqs[i]), vehicle, rate,
                                           self._unread)))
         return out
+
+    def _silent_window(self, index: int, hour: int) -> tuple[float, float] | None:
+        """The part of `hour` in which station `index` is silent, if any (one window per hour)."""
+        lo, hi = hour * 3600.0, hour * 3600.0 + 3600.0
+        day = hour // 24
+        for d in (day, day - 1):
+            window = self._outage(index, d)
+            if window is not None and window[0] < hi and lo < window[1]:
+                return max(lo, window[0]), min(hi, window[1])
+        return None
 
     def _silent(self, index: int, t: float) -> bool:
         """Whether station `index` is in an outage at local time `t` (outages may span midnight)."""

@@ -34,6 +34,12 @@ class VehicleClass:
     length_mm: tuple[int, int]
     speed_kmh: float = 62.0
     light: bool = False  # blue-plate light truck (≤ 4.5 t licensed): its 18 t limit is never in reach
+    splits: tuple[tuple[float, float], ...] = ()  # (tare share, payload share) per axle, precomputed
+
+    def __post_init__(self) -> None:
+        if not self.splits:
+            pairs = tuple(zip(self.tare_split, self.load_split, strict=True))
+            object.__setattr__(self, "splits", pairs)
 
     @property
     def axle_count(self) -> int:
@@ -130,31 +136,36 @@ def gross_kg(rng: random.Random, vclass: VehicleClass, overload_rate: float | No
 
 def axle_weights(rng: random.Random, vclass: VehicleClass, gross: int) -> list[int]:
     """Per-axle weights in 10 kg steps whose sum is within ±1 % of `gross` (most within ±0.5 %)."""
-    tare = min(sum(vclass.tare_kg) / 2, gross * 0.95)
+    tare = min((vclass.tare_kg[0] + vclass.tare_kg[1]) / 2, gross * 0.95)
     payload = gross - tare
     rand = rng.random
-    raw = [(tare * t + payload * p) * (0.97 + 0.03 * (rand() + rand())) for t, p in
-           zip(vclass.tare_split, vclass.load_split, strict=True)]
-    error = max(-MAX_SPLIT_ERROR, min(MAX_SPLIT_ERROR, rng.gauss(0.0, 0.0022)))
+    # per-axle scatter ±3 % (triangular); the sum error is a sum of three uniforms (sd 0.22 %)
+    raw = [(tare * t + payload * p) * (0.97 + 0.03 * (rand() + rand())) for t, p in vclass.splits]
+    error = max(-MAX_SPLIT_ERROR, min(MAX_SPLIT_ERROR, (rand() + rand() + rand() - 1.5) * 0.0044))
     scale = gross * (1 + error) / sum(raw) / 10
     return [int(w * scale + 0.5) * 10 for w in raw]
 
 
 def spacings_mm(rng: random.Random, vclass: VehicleClass) -> list[int]:
     """Axle spacings with the few centimetres of scatter a loop/strip sensor reports."""
-    return [s + rng.randrange(-40, 41) for s in vclass.spacings_mm]
+    rand = rng.random
+    return [s + int(rand() * 81) - 40 for s in vclass.spacings_mm]
 
 
 def dimensions_mm(rng: random.Random, vclass: VehicleClass) -> tuple[int, int, int]:
     """Length, width, height from a laser profiler; about 1 % over-size (GB 1589: 18.1 m, 2.55 m, 4 m)."""
-    length = rng.randrange(*vclass.length_mm)
-    width = rng.randrange(1900, 2200) if vclass.light else rng.randrange(2400, 2551)
-    height = rng.randrange(2300, 3000) if vclass.light else rng.randrange(2900, 4001)
-    roll = rng.random()
+    rand = rng.random
+    low, high = vclass.length_mm
+    length = low + int(rand() * (high - low))
+    if vclass.light:
+        width, height = 1900 + int(rand() * 300), 2300 + int(rand() * 700)
+    else:
+        width, height = 2400 + int(rand() * 151), 2900 + int(rand() * 1101)
+    roll = rand()
     if roll < 0.004:
-        length = rng.randrange(18200, 20500)
+        length = 18200 + int(rand() * 2300)
     elif roll < 0.007:
-        width = rng.randrange(2600, 3200)
+        width = 2600 + int(rand() * 600)
     elif roll < 0.010:
-        height = rng.randrange(4050, 4600)
+        height = 4050 + int(rand() * 550)
     return length, width, height

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import RowMapping, delete, insert, select, update
@@ -102,11 +102,14 @@ _VERDICT_KEYS = ("rule_set", "limit_kg", "limit_basis", "overload_kg", "overload
                  "actionable", "fine_yuan", "warning_only", "legal_basis")
 
 
-def record_view(row: RowMapping) -> dict[str, Any]:
-    """A stored record in the shape of the API: contract §1 fields, ``verdict`` (§3), and additions."""
+def record_view(row: RowMapping, tz: tzinfo) -> dict[str, Any]:
+    """A stored record in the shape of the API: contract §1 fields, ``verdict`` (§3), and additions.
+
+    Times are stored in UTC and shown with the offset of ``tz`` (Asia/Shanghai by default).
+    """
     out = {c.name: row[c.name] for c in _RECORD_FIELDS}
     for key in ("captured_at", "received_at"):
-        out[key] = out[key].isoformat()
+        out[key] = out[key].astimezone(tz).isoformat()
     out["overload_rate_pct"] = out.pop("overload_rate_x100") / 100
     out["verdict"] = {k: out.pop(k) for k in _VERDICT_KEYS}
     out["verdict"]["limit_inferred"] = out.pop("limit_inferred")
@@ -119,12 +122,13 @@ def record_view(row: RowMapping) -> dict[str, Any]:
 
 
 class SqlRecordReader:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, tz: tzinfo) -> None:
         self._db = db
+        self._tz = tz
 
     def _rows(self, query: Any) -> list[dict[str, Any]]:
         with self._db.reader.connect() as conn:
-            return [record_view(r) for r in conn.execute(query).mappings()]
+            return [record_view(r, self._tz) for r in conn.execute(query).mappings()]
 
     def one(self, station_id: str, record_id: str) -> dict[str, Any] | None:
         rows = self._rows(select(records).where(records.c.station_id == station_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -49,11 +50,12 @@ def list_stations(request: Request) -> list[dict[str, Any]]:
     user_with_role(request, READ_ROLES)
     c = container(request)
     now = c.clock()
+    tz = ZoneInfo(c.settings.display_timezone)
     return [
         {"station_id": s.station_id, "name": s.name, "kind": s.kind, "county_code": s.county_code,
          "road": s.road, "stake": s.stake, "lanes": s.lanes, "state": s.state,
          "health": health(s, now, c.health_policy),
-         "last_record_at": s.last_record_at.isoformat() if s.last_record_at else None,
+         "last_record_at": s.last_record_at.astimezone(tz).isoformat() if s.last_record_at else None,
          "lat": s.lat, "lon": s.lon, "accuracy_class": s.accuracy_class,
          "certificate": {"number": s.cert_number, "body": s.cert_body,
                          "valid_from": s.cert_valid_from.isoformat() if s.cert_valid_from else None,

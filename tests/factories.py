@@ -1,0 +1,38 @@
+"""Small builders for test data: contract records and registered stations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from zhichao.bootstrap import Container
+from zhichao.services.stations import add_station
+
+
+def record(record_id: str = "r1", station_id: str = "S1", **changes: Any) -> dict[str, Any]:
+    """A valid contract record: a 6-axle train (1+2+3) at 60 320 kg, the LEGAL.md §2 example."""
+    base: dict[str, Any] = {
+        "record_id": record_id, "station_id": station_id, "lane": 1,
+        "captured_at": "2026-11-26T13:30:00+08:00", "plate": "浙D12345", "plate_color": "yellow",
+        "speed_kmh": 62.5, "axle_count": 6,
+        "axle_weights_kg": [7000, 10000, 10000, 11000, 11000, 11320], "gross_weight_kg": 60320,
+        "axle_groups": "1+2+3",
+    }
+    base.update(changes)
+    return base
+
+
+def light(record_id: str, station_id: str = "S1", **changes: Any) -> dict[str, Any]:
+    """A 2-axle truck well within its 18 000 kg limit."""
+    values: dict[str, Any] = {"axle_count": 2, "axle_weights_kg": [4000, 8000], "gross_weight_kg": 12000,
+                              "axle_groups": "1+1", "plate": "浙D5F678"}
+    return record(record_id, station_id, **{**values, **changes})
+
+
+def body(*records: Any) -> bytes:
+    return msgspec.json.encode(list(records))
+
+
+def station(c: Container, station_id: str = "S1", lanes: int = 4) -> str:
+    return add_station(c.stations, station_id, f"测试站 {station_id}", lanes, now=c.clock(), county_code="330603")
