@@ -2,7 +2,8 @@
 
 A record carries what a real roadside controller sends: always the required fields and the plate
 colour; axle layout, type, drive axle and spacings only from devices that classify (about 70 % of
-sites); dimensions only from sites with a laser profiler; images always; flags rarely.
+sites); dimensions only from sites with a laser profiler; a plate image always and a full image set
+for suspected overloads; flags rarely.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ REAR_PLATE_SHARE = 0.12  # trains photographed from behind: the camera reads the
 QUIRK_SHARE = 0.015  # raw vendor formats (colour prefix, lower case, full width) among read plates
 SLOW_SHARE = 0.03  # congestion, junctions, trucks pulling away from the roadside
 STRADDLE_SHARE, ACCELERATION_SHARE = 0.006, 0.003  # controller flags
+SUSPECT_SHARE = 0.9  # of the limit: above it the controller files a full evidence set
+_PLATE_ONLY = ("plate",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ class Site:
     direction: str
     layout: bool  # sends axle_groups / vehicle_type / drive_axle / axle_spacings_mm
     dimensions: bool  # sends length / width / height
-    image_kinds: tuple[str, ...]
+    image_kinds: tuple[str, ...]  # the full evidence set this site's cameras take
 
 
 class Vehicle(NamedTuple):
@@ -103,8 +106,11 @@ def build(rng: random.Random, site: Site, stamp: Stamp, seq: str, vehicle: Vehic
     if site.dimensions:
         record["length_mm"], record["width_mm"], record["height_mm"] = dimensions_mm(rng, vclass)
     record["direction"] = _direction(site, lane)
+    # Every passage gets its plate snapshot; the controller files a full evidence set only for
+    # vehicles its own pre-check finds near or over the limit (as most roadside systems do).
+    kinds = site.image_kinds if gross > SUSPECT_SHARE * vclass.limit_kg else _PLATE_ONLY
     body = card_body(site.station_id, str(record["record_id"]), stamp.captured_at, str(record["plate"]), gross)
-    record["images"] = image_refs(site.image_kinds, body)
+    record["images"] = image_refs(kinds, body)
     roll = rng.random()
     if roll < STRADDLE_SHARE:
         record["flags"] = ["lane_straddle"]

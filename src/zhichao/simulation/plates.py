@@ -119,6 +119,7 @@ def unread_literal(rng: random.Random) -> str:
 
 def confidence(rng: random.Random) -> float:
     """Recogniser confidence: mostly 0.85–0.99, sometimes a poor read (night glare, dirt)."""
-    if rng.random() < 0.92:
-        return round(rng.uniform(0.85, 0.99), 2)
-    return round(rng.uniform(0.55, 0.85), 2)
+    rand = rng.random
+    if rand() < 0.92:
+        return round(0.85 + rand() * 0.14, 2)
+    return round(0.55 + rand() * 0.3, 2)

@@ -132,7 +132,7 @@ class Traffic:
 
     @staticmethod
     def _site(rng: random.Random, station: SimStation) -> Site:
-        kinds = ("plate", "front", "side") if rng.random() < 0.6 else ("plate", "front")
+        kinds = ("plate", "front", "side", "rear") if rng.random() < 0.6 else ("plate", "front", "rear")
         return Site(station.station_id, station.lanes, station.direction, rng.random() < 0.7,
                     rng.random() < 0.4, kinds)
 
@@ -279,13 +279,16 @@ def _hour_prefix(hour: int) -> tuple[str, str]:
     return moment.strftime("%Y-%m-%dT%H:"), moment.strftime("%Y%m%d%H")
 
 
+# "MM:SS" and "MMSS" for every second of an hour: formatting stamps is on the hot path
+_MMSS = tuple((f"{s // 60:02d}:{s % 60:02d}", f"{s // 60:02d}{s % 60:02d}") for s in range(3600))
+
+
 def _stamp(t: float) -> Stamp:
     hour = int(t // 3600)
     iso, compact = _hour_prefix(hour)
     off = t - hour * 3600
-    minute, second = divmod(int(off), 60)
-    return Stamp(f"{iso}{minute:02d}:{second:02d}.{int(off % 1 * 1000):03d}+08:00",
-                 f"{compact}{minute:02d}{second:02d}")
+    clock, digits = _MMSS[int(off)]
+    return Stamp(f"{iso}{clock}.{int(off % 1 * 1000):03d}+08:00", compact + digits)
 
 
 def load_sim_stations(data: Mapping[str, Any]) -> list[SimStation]:

@@ -1,0 +1,99 @@
+"""The ``zhichao`` command as an operator runs it (contract §4), in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zhichao.config import Settings
+
+
+def run(settings: Settings | None, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHICHAO_")}
+    if settings is not None:
+        env["ZHICHAO_DATA_DIR"] = str(settings.data_dir)
+        env["ZHICHAO_DATABASE_URL"] = settings.database_url
+    return subprocess.run([sys.executable, "-m", "zhichao.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("args", "verdict"),
+    [
+        (["--axles", "6", "--gross-kg", "60320"],
+         {"rule_set": "ZJ-2020", "limit_kg": 49000, "limit_basis": "6轴汽车列车(双驱动轴) 超限规定第三条（按轴数推定）",
+          "overload_kg": 11320, "overload_rate_pct": 23.1, "overloaded": True, "actionable": True,
+          "fine_yuan": 456, "warning_only": False, "legal_basis": "浙江省公路条例第五十三条"}),
+        (["--axles", "6", "--gross-kg", "80000", "--axle-groups", "1+2+3"],
+         {"rule_set": "ZJ-2020", "limit_kg": 49000, "limit_basis": "6轴汽车列车(双驱动轴) 超限规定第三条",
+          "overload_kg": 31000, "overload_rate_pct": 63.27, "overloaded": True, "actionable": True,
+          "fine_yuan": 7660, "warning_only": False, "legal_basis": "浙江省公路条例第五十三条"}),
+    ],
+)
+def test_judge_json_prints_exactly_the_contract_verdict(args: list[str], verdict: dict[str, object]) -> None:
+    done = run(None, "judge", *args, "--json")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed == verdict
+    assert list(printed) == list(verdict)
+
+
+def test_judge_under_mot_2016_fines_per_tonne_of_overload() -> None:
+    # 49 000 limit, 52 000 gross: 3 000 kg over → 500 yuan per 1 000 kg → 1 500 yuan (LEGAL.md §4).
+    done = run(None, "judge", "--axles", "6", "--gross-kg", "52000", "--drive-axle", "tandem",
+               "--rule-set", "MOT-2016", "--json")
+    printed = json.loads(done.stdout)
+    assert (printed["fine_yuan"], printed["legal_basis"]) == (1500, "超限运输车辆行驶公路管理规定第四十三条")
+
+
+def test_judge_without_json_speaks_chinese() -> None:
+    done = run(None, "judge", "--axles", "2", "--gross-kg", "20000")
+    assert done.returncode == 0
+    assert "超限 2000 kg" in done.stdout.replace("超限：", "超限 ") and "批评教育" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--axles", "1", "--gross-kg", "10000"], "invalid_axles"),
+        (["--axles", "6", "--gross-kg", "0"], "invalid_gross"),
+        (["--axles", "6", "--gross-kg", "50000", "--axle-groups", "1+2+2"], "axle_groups_mismatch"),
+    ],
+)
+def test_judge_refuses_bad_input_with_a_code(args: list[str], code: str) -> None:
+    done = run(None, "judge", *args)
+    assert done.returncode == 2
+    assert f"[{code}]" in done.stderr and done.stdout == ""
+
+
+def test_station_and_user_add_print_json_once_the_schema_is_there(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "d")
+    refused = run(settings, "station", "add", "KQ-01", "--name", "柯桥站", "--lanes", "4", "--json")
+    assert refused.returncode == 2 and "schema_out_of_date" in refused.stderr
+    assert run(settings, "db", "upgrade").returncode == 0
+    station = json.loads(run(settings, "station", "add", "KQ-01", "--name", "柯桥站", "--lanes", "4",
+                             "--county", "330603", "--json").stdout)
+    assert station["station_id"] == "KQ-01" and station["token"].startswith("zst_")
+    user = json.loads(run(settings, "user", "add", "zhang", "--role", "reviewer", "--json").stdout)
+    assert set(user) == {"username", "password", "token"} and user["username"] == "zhang"
+    again = run(settings, "station", "add", "KQ-01", "--name", "柯桥站", "--lanes", "4")
+    assert again.returncode == 2 and "station_exists" in again.stderr
+
+
+def test_station_add_refuses_a_bad_county_and_changes_nothing(settings: Settings) -> None:
+    done = run(settings, "station", "add", "KQ-02", "--name", "站", "--lanes", "4", "--county", "33060")
+    assert done.returncode == 2 and "invalid_county" in done.stderr
+    assert json.loads(run(settings, "station", "add", "KQ-02", "--name", "站", "--lanes", "4",
+                          "--json").stdout)["station_id"] == "KQ-02"
+
+
+def test_simulate_writes_traffic_through_the_ingest_service(settings: Settings) -> None:
+    run(settings, "station", "add", "KQ-03", "--name", "站", "--lanes", "3")
+    done = run(settings, "simulate", "--hours", "2", "--seed", "7")
+    assert done.returncode == 0, done.stderr
+    assert "接收" in done.stdout and " 0 条，重复" not in done.stdout
