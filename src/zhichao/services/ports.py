@@ -95,8 +95,10 @@ class StationInfo:
 
 
 class IngestTransaction(Protocol):
-    def insert_new_records(self, rows: Sequence[NewRecord]) -> set[str]:
-        """Insert the rows whose (station, record_id) is not stored yet; return the ids inserted."""
+    def insert_new_records(self, rows: Iterable[NewRecord]) -> list[NewRecord]:
+        """Insert the rows whose (station, record_id) is not stored yet; return the rows inserted.
+
+        ``rows`` may be a lazy iterator: it is consumed exactly once."""
 
     def add_counts(self, counts: Mapping[CountKey, Counts]) -> None: ...
 

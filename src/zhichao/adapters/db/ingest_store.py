@@ -7,15 +7,17 @@ Small statements (counters, the station's last-seen time) go through SQLAlchemy 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from sqlalchemy import Connection, bindparam, case, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import hourly_counts, rejected_input, records, stations
@@ -25,7 +27,7 @@ from zhichao.services.ports import CountKey, Counts, NewRecord, Rejection, Stati
 COLUMNS = NewRecord._fields
 JSON_COLUMNS = frozenset({"axle_weights_kg", "axle_spacings_mm", "images", "video", "flags"})
 _JSON_AT = tuple(i for i, name in enumerate(COLUMNS) if name in JSON_COLUMNS)
-_TIME_AT = tuple(COLUMNS.index(name) for name in ("captured_at", "received_at"))
+_CAPTURED_AT, _RECEIVED_AT = COLUMNS.index("captured_at"), COLUMNS.index("received_at")
 _SQLITE_INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _PG_COPY = f"COPY records ({', '.join(COLUMNS)}) FROM STDIN"
 _PG_INSERT = (
@@ -48,12 +50,13 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else _json.encode(value).decode()
 
 
-def _sqlite_row(row: NewRecord) -> list[Any]:
+def _sqlite_row(row: NewRecord, received: tuple[datetime, str]) -> list[Any]:
+    """``row`` as SQLite parameters; ``received`` is the batch's shared arrival time, formatted once."""
     values = list(row)
     for i in _JSON_AT:
         values[i] = _json_text(values[i])
-    for i in _TIME_AT:
-        values[i] = sqlite_text(values[i])
+    values[_CAPTURED_AT] = sqlite_text(row.captured_at)
+    values[_RECEIVED_AT] = received[1] if row.received_at is received[0] else sqlite_text(row.received_at)
     return values
 
 
@@ -62,6 +65,12 @@ def _pg_row(row: NewRecord) -> list[Any]:
     for i in _JSON_AT:
         values[i] = _json_text(values[i])
     return values
+
+
+def _keeping(rows: Iterator[NewRecord], taken: list[NewRecord]) -> Iterator[NewRecord]:
+    for r in rows:
+        taken.append(r)
+        yield r
 
 
 class SqlIngestTransaction:
@@ -75,38 +84,79 @@ class SqlIngestTransaction:
         )
         return set(self._conn.execute(query).scalars())
 
-    def insert_new_records(self, rows: Sequence[NewRecord]) -> set[str]:
+    def insert_new_records(self, rows: Iterable[NewRecord]) -> list[NewRecord]:
+        """Insert the rows not stored yet; return the rows inserted.
+
+        Optimistic: resends are rare, so the whole batch is written at once under a savepoint, each
+        row as it is produced; only when the unique key refuses it are the stored ids looked up and
+        the rest written.
+        """
+        rows = iter(rows)
+        taken: list[NewRecord] = []
+        insert_all = self._sqlite_insert if self._dialect == "sqlite" else self._pg_copy
+        try:
+            with self._conn.begin_nested():
+                insert_all(_keeping(rows, taken))
+            return taken
+        except IntegrityError:
+            pass
+        taken.extend(rows)  # whatever the refused insert had not consumed yet
         by_station: dict[str, list[str]] = {}
-        for r in rows:
+        for r in taken:
             by_station.setdefault(r.station_id, []).append(r.record_id)
         stored = set().union(*(self._existing(s, ids) for s, ids in by_station.items()))
-        new = [r for r in rows if r.record_id not in stored] if stored else list(rows)
-        if not new:
-            return set()
-        if self._dialect == "sqlite":
-            # BEGIN IMMEDIATE holds the write lock, so nothing can slip in since the check above.
-            self._raw().executemany(_SQLITE_INSERT, [_sqlite_row(r) for r in new])
-        else:
-            self._pg_insert(new)
-        return {r.record_id for r in new}
+        new = [r for r in taken if r.record_id not in stored]
+        if new and self._dialect == "sqlite":
+            # BEGIN IMMEDIATE holds the write lock, so nothing can slip in since the look-up.
+            self._sqlite_insert(iter(new))
+        elif new:
+            inserted = self._pg_insert_each(new)
+            new = [r for r in new if r.record_id in inserted]
+        return new
 
-    def _raw(self) -> Any:
-        return self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    def _sqlite_insert(self, rows: Iterator[NewRecord]) -> None:
+        cursor = self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        received: tuple[Any, str] = (None, "")
 
-    def _pg_insert(self, rows: list[NewRecord]) -> None:
+        def params() -> Iterator[list[Any]]:
+            nonlocal received
+            for r in rows:
+                if r.received_at is not received[0]:  # a batch shares one arrival time
+                    received = (r.received_at, sqlite_text(r.received_at))
+                yield _sqlite_row(r, received)
+
+        try:
+            cursor.executemany(_SQLITE_INSERT, params())
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(_SQLITE_INSERT, None, exc) from exc
+
+    def _pg_copy(self, rows: Iterator[NewRecord]) -> None:
         import psycopg
 
         raw = self._conn.connection.driver_connection
         assert raw is not None
         try:
-            with raw.transaction(), raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
+            with raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
                 for r in rows:
                     copy.write_row(_pg_row(r))
-        except psycopg.errors.UniqueViolation:
-            # Another worker stored some of these since we looked: the savepoint above rolled the
-            # COPY back, so insert row by row and let the unique key decide.
-            with raw.cursor() as cur:
-                cur.executemany(_PG_INSERT, [_pg_row(r) for r in rows], returning=True)
+        except psycopg.errors.UniqueViolation as exc:
+            raise IntegrityError(_PG_COPY, None, exc) from exc
+
+    def _pg_insert_each(self, rows: list[NewRecord]) -> set[str]:
+        # Another worker may store some of these between our look-up and our insert: the unique
+        # key decides row by row, and only what this transaction inserted is reported.
+        raw = self._conn.connection.driver_connection
+        assert raw is not None
+        inserted: set[str] = set()
+        with raw.cursor() as cur:
+            cur.executemany(_PG_INSERT, [_pg_row(r) for r in rows], returning=True)
+            while True:
+                found = cur.fetchone()
+                if found is not None:
+                    inserted.add(found[0])
+                if not cur.nextset():
+                    break
+        return inserted
 
     def add_counts(self, counts: Mapping[CountKey, Counts]) -> None:
         # Sorted so that concurrent PostgreSQL writers lock counter rows in the same order.
