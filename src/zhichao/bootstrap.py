@@ -62,3 +62,15 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         ),
         clock=clock,
     )
+
+
+def build_current(settings: Settings | None = None) -> Container:
+    """``build``, refusing a database whose schema is not at the newest migration."""
+    from zhichao.adapters.db.migrate import is_current
+    from zhichao.services.errors import InvalidInput
+
+    c = build(settings)
+    if not is_current(c.db):
+        c.close()
+        raise InvalidInput("schema_out_of_date", "数据库结构不是最新版本，请先运行 zhichao db upgrade")
+    return c

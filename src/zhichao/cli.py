@@ -59,21 +59,11 @@ def _verdict_lines(v: dict[str, Any]) -> list[str]:
     ]
 
 
-def _ready() -> Any:
-    """The container, once the database schema is known to be current."""
-    from zhichao.adapters.db.migrate import is_current
-    from zhichao.bootstrap import build
-
-    c = build()
-    if not is_current(c.db):
-        raise InvalidInput("schema_out_of_date", "数据库结构不是最新版本，请先运行 zhichao db upgrade")
-    return c
-
-
 def cmd_station_add(args: argparse.Namespace) -> int:
+    from zhichao.bootstrap import build_current
     from zhichao.services.stations import add_station
 
-    c = _ready()
+    c = build_current()
     extra = {"road": args.road, "stake": args.stake, "accuracy_class": args.accuracy_class}
     token = add_station(c.stations, args.station_id, args.name, args.lanes, now=c.clock(),
                         county_code=args.county, kind=args.kind, extra=extra)
@@ -85,9 +75,10 @@ def cmd_station_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    from zhichao.bootstrap import build_current
     from zhichao.services.auth import add_user
 
-    c = _ready()
+    c = build_current()
     user, password, token = add_user(c.users, c.hasher, args.username, args.role, now=c.clock(),
                                      display_name=args.display_name)
     if args.json:
@@ -112,9 +103,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from zhichao.bootstrap import build_current
     from zhichao.web.app import create_app
 
-    c = _ready()
+    c = build_current()
     host, port = args.host or c.settings.host, args.port or c.settings.port
     uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
     return 0

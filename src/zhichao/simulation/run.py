@@ -39,9 +39,9 @@ def simulate(args: argparse.Namespace) -> FeedTotals:
             return feeder.feed(traffic.between(end - timedelta(hours=args.hours), end), size=args.batch)
         finally:
             feeder.close()
-    from zhichao.cli import _ready
+    from zhichao.bootstrap import build_current
 
-    c = _ready()
+    c = build_current()
     stations = [SimStation(s.station_id, s.lanes, s.state) for s in c.stations.all() if s.state == "enabled"]
     traffic = Traffic(stations, rng, overload_share=args.overload_share)
     end = c.clock()
