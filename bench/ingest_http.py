@@ -31,6 +31,7 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.servers import ServerProcess  # noqa: E402
+
 from zhichao.adapters.db.engine import open_database  # noqa: E402
 from zhichao.adapters.db.migrate import upgrade  # noqa: E402
 from zhichao.bootstrap import build  # noqa: E402
@@ -89,8 +90,8 @@ class MemorySampler(threading.Thread):
 
 def floor_rows(batches: list[tuple[str, bytes, list[dict[str, Any]]]]) -> list[list[tuple[Any, ...]]]:
     """The rows the server would store, pre-built, so the floor times storage alone."""
-    from zhichao.services.ingest import _judged_row  # the same row shape the service stores
     from zhichao.domain.rulesets import get_rule_set
+    from zhichao.services.ingest import _judged_row  # the same row shape the service stores
     from zhichao.services.wire import decode_record
 
     rules, now = get_rule_set("ZJ-2020"), datetime.now(UTC)
@@ -187,6 +188,13 @@ def fresh_pg(admin_url: str, name: str) -> str:
     return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
 
 
+def settings_for(backend: str, tag: str, tmp: Path, pg_url: str | None) -> Settings:
+    if backend == "sqlite":
+        return Settings(data_dir=tmp / f"{backend}-{tag}")
+    assert pg_url is not None
+    return Settings(data_dir=tmp / tag, database_url=fresh_pg(pg_url, f"zhichao_bench_{tag}"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=200_000)
@@ -203,15 +211,11 @@ def main() -> None:
         for backend in backends:
             if backend == "postgresql" and not args.pg_url:
                 continue
-            def settings_for(tag: str) -> Settings:
-                if backend == "sqlite":
-                    return Settings(data_dir=Path(tmp) / f"{backend}-{tag}")
-                return Settings(data_dir=Path(tmp) / tag, database_url=fresh_pg(args.pg_url, f"zhichao_bench_{tag}"))
             floor = None
             if rows is not None:
                 floor_fn = sqlite_floor if backend == "sqlite" else pg_floor
-                floor = floor_fn(settings_for("floor"), rows)
-            e2e = end_to_end(settings_for("e2e"), batches)
+                floor = floor_fn(settings_for(backend, "floor", Path(tmp), args.pg_url), rows)
+            e2e = end_to_end(settings_for(backend, "e2e", Path(tmp), args.pg_url), batches)
             results[backend] = {"floor_rate": floor, **e2e, "ratio": e2e["rate"] / floor if floor else None}
             print(backend, json.dumps(results[backend], indent=None), flush=True)
     print(json.dumps(results, indent=1))

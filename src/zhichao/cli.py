@@ -123,7 +123,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from zhichao.simulation.run import simulate
 
     totals = simulate(args)
-    print(f"已发送 {totals.batches} 批：接收 {totals.accepted} 条，重复 {totals.duplicates} 条，拒收 {totals.rejected} 条")
+    print(f"已发送 {totals.batches} 批：接收 {totals.accepted} 条，"
+          f"重复 {totals.duplicates} 条，拒收 {totals.rejected} 条")
     return 0
 
 

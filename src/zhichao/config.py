@@ -121,7 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
     defaults = Settings()
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for f in fields(Settings):
         raw = env.get(ENV_PREFIX + f.name.upper())
         if raw is not None:

@@ -86,7 +86,8 @@ class DemoTraffic(threading.Thread):
     def run(self) -> None:
         now = self._c.clock()
         accepted = self._feed(now - self._backfill, now)
-        print(f"  历史数据已生成：{accepted} 条过车记录（近 {self._backfill.total_seconds() / 3600:g} 小时）", flush=True)
+        hours = self._backfill.total_seconds() / 3600
+        print(f"  历史数据已生成：{accepted} 条过车记录（近 {hours:g} 小时）", flush=True)
         last = now
         while not self.stop.wait(LIVE_TICK_S):
             now = self._c.clock()

@@ -24,11 +24,9 @@ PER_BATCH = 200
 def make_batches() -> list[tuple[list[str], bytes]]:
     out = []
     for b in range(BATCHES):
-        recs = [
-            (record if i % 25 == 0 else light)(f"b{b:03d}-{i:03d}", "S1",
-                                               captured_at=f"2026-11-26T{8 + b // 30:02d}:{b % 30 * 2:02d}:{i % 60:02d}+08:00")
-            for i in range(PER_BATCH)
-        ]
+        at = f"2026-11-26T{8 + b // 30:02d}:{b % 30 * 2:02d}"
+        recs = [(record if i % 25 == 0 else light)(f"b{b:03d}-{i:03d}", "S1", captured_at=f"{at}:{i % 60:02d}+08:00")
+                for i in range(PER_BATCH)]
         out.append(([r["record_id"] for r in recs], body(*recs)))
     return out
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import body, light, record, station
-from zhichao.adapters.db.tables import hourly_counts, rejected_input, records
+from zhichao.adapters.db.tables import hourly_counts, records, rejected_input
 from zhichao.bootstrap import Container
 from zhichao.services.errors import InvalidInput, NotFound, PayloadTooLarge
 from zhichao.services.ingest import accept_batch

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from zhichao.adapters.db.engine import open_database
 from zhichao.adapters.db.migrate import upgrade
-from zhichao.adapters.db.tables import rejected_input, records
+from zhichao.adapters.db.tables import records, rejected_input
 from zhichao.bootstrap import Container, build
 from zhichao.config import Settings
 from zhichao.domain.errors import ZhichaoError

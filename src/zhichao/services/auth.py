@@ -12,7 +12,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from zhichao.services.errors import InvalidInput, NotAuthenticated, PermissionDenied
-from zhichao.services.ports import IngestStore, PasswordHasher, StationInfo, StationRepository, User, UserRepository
+from zhichao.services.ports import (
+    IngestStore,
+    PasswordHasher,
+    StationInfo,
+    StationRepository,
+    User,
+    UserRepository,
+)
 
 ROLES = ("reviewer", "officer", "legal", "leader", "admin", "partner")
 # Roles that may read records, vehicles and stations; a partner system may only call the check API.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -192,7 +192,8 @@ class PasswordHasher(Protocol):
 class RecordReader(Protocol):
     def one(self, station_id: str, record_id: str) -> dict[str, Any] | None: ...
 
-    def by_plate(self, plate: str, overloaded: bool | None, limit: int, before_id: int | None) -> list[dict[str, Any]]: ...
+    def by_plate(self, plate: str, overloaded: bool | None, limit: int,
+                 before_id: int | None) -> list[dict[str, Any]]: ...
 
     def latest(self, limit: int, overloaded: bool | None, station_id: str | None) -> list[dict[str, Any]]: ...
 

@@ -54,8 +54,13 @@ def check_plate(reader: RecordReader, plate: str) -> dict[str, Any]:
     reasons = [
         {"code": "unresolved_overload", "station_id": r["station_id"], "record_id": r["record_id"],
          "captured_at": r["captured_at"], "overload_rate_pct": r["verdict"]["overload_rate_pct"],
-         "message": f"{r['captured_at'][:10]} 在 {r['station_id']} 超限 {r['verdict']['overload_rate_pct']:.2f}%，尚未处理"}
+         "message": _reason(r)}
         for r in open_items
     ]
     return {"plate": text, "unresolved_cases": len(open_items), "blacklisted": False,
             "reasons": reasons, "refuse_entry": False}
+
+
+def _reason(r: dict[str, Any]) -> str:
+    rate = r["verdict"]["overload_rate_pct"]
+    return f"{r['captured_at'][:10]} 在 {r['station_id']} 超限 {rate:.2f}%，尚未处理"

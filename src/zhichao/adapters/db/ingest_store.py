@@ -20,7 +20,7 @@ from sqlalchemy import Connection, bindparam, case, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import hourly_counts, rejected_input, records, stations
+from zhichao.adapters.db.tables import records, rejected_input, stations
 from zhichao.adapters.db.types import UtcDateTime, sqlite_text
 from zhichao.services.ports import CountKey, Counts, NewRecord, Rejection, StationInfo
 
