@@ -1,12 +1,18 @@
-"""Fixtures for the console tests: a real SQLite database with a few stations, users and passages.
+"""Fixtures for the console tests: a real database with a few stations, users and passages.
 
-The clock is fixed (and can be moved) so times on the pages, session expiry and certificate states
-are predictable: ``NOW`` is 2026-11-26 14:03:27 in Shanghai.
+Built on tests/conftest.py's ``settings`` (SQLite always, PostgreSQL when configured) and ``clock``,
+set to ``NOW``, 2026-11-26 14:03:27 in Shanghai, so times on the pages, session expiry and
+certificate states are predictable. Test modules reach the helpers through the ``console`` fixture
+(``console.ingest``, ``console.passage``, ``console.log_in``); parametrize ``console_options`` for
+other settings or the demo network.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -14,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
-from zhichao.adapters.db.migrate import upgrade
 from zhichao.bootstrap import Container, build
 from zhichao.config import Settings
 from zhichao.services.auth import add_user
@@ -26,14 +32,6 @@ from zhichao.web.app import create_app
 
 NOW = datetime(2026, 11, 26, 6, 3, 27, tzinfo=UTC)
 NETWORK_FILE = Path(__file__).resolve().parents[2] / "src" / "zhichao" / "data" / "shaoxing_stations.json"
-
-
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _cert(number: str | None, valid_from: date | None, valid_to: date | None) -> dict[str, Any]:
@@ -73,25 +71,29 @@ UNREAD = passage("UNREAD-1", "", [5500, 9500], ago_s=150, lane=4)
 FIRST_BATCH = [UNREAD, NORMAL, WARNING, ACTIONABLE]
 
 
-def ingest(c: Container, station_id: str, records: list[dict[str, Any]]) -> None:
-    result = accept_batch(c.ingest_store, station_id, json.dumps(records).encode(), now=c.clock(),
-                          policy=c.ingest_policy)
-    assert result.accepted == len(records), result.rejected
-
-
 @dataclass
 class Console:
     """A container with stations, passages and users, and the users' passwords."""
 
     container: Container
-    clock: Clock
+    clock: Any  # tests/conftest.py's FixedClock: set or move ``clock.now``
     passwords: dict[str, str] = field(default_factory=dict)
+    network_file: Path = NETWORK_FILE
+    passage = staticmethod(passage)
+
+    def ingest(self, station_id: str, records: list[dict[str, Any]]) -> None:
+        c = self.container
+        result = accept_batch(c.ingest_store, station_id, json.dumps(records).encode(), now=c.clock(),
+                              policy=c.ingest_policy)
+        assert result.accepted == len(records), result.rejected
+
+    def log_in(self, client: TestClient, username: str = "reviewer1") -> None:
+        response = client.post("/login", data={"username": username, "password": self.passwords[username]})
+        assert response.status_code == 303, response.text
 
 
-def make_console(data_dir: Path, *, network: bool = False, **settings: Any) -> Console:
-    clock = Clock()
-    c = build(Settings(data_dir=data_dir, **settings), clock=clock)
-    upgrade(c.db)
+def populate(c: Container, clock: Any, *, network: bool = False) -> Console:
+    """Register the test stations (and the demo network), two users, and the first passages."""
     for sid, name, lanes, county, state, road, stake, accuracy, cert in STATIONS:
         add_station(c.stations, sid, name, lanes, now=NOW, county_code=county, state=state,
                     extra={"road": road, "stake": stake, "accuracy_class": accuracy, **cert})
@@ -101,15 +103,25 @@ def make_console(data_dir: Path, *, network: bool = False, **settings: Any) -> C
     for username, role, display in (("reviewer1", "reviewer", "王审核"), ("partner1", "partner", "高速入口")):
         _, password, _ = add_user(c.users, c.hasher, username, role, now=NOW, display_name=display)
         console.passwords[username] = password
-    ingest(c, "T-YC-01", FIRST_BATCH)
+    console.ingest("T-YC-01", FIRST_BATCH)
     return console
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[Console]:
-    made = make_console(tmp_path)
-    yield made
-    made.container.close()
+def console_options() -> dict[str, Any]:
+    """Settings overrides, and ``network: True`` to import the demo network; parametrize to change."""
+    return {}
+
+
+@pytest.fixture
+def console(settings: Settings, clock: Any, console_options: dict[str, Any]) -> Iterator[Console]:
+    """A populated console on a fresh database of each backend (``settings`` of tests/conftest.py)."""
+    options = dict(console_options)
+    network = bool(options.pop("network", False))
+    clock.now = NOW
+    c = build(settings.with_overrides(**options), clock=clock)
+    yield populate(c, clock, network=network)
+    c.close()
 
 
 @pytest.fixture
@@ -118,6 +130,29 @@ def client(console: Console) -> Iterator[TestClient]:
         yield test_client
 
 
-def log_in(client: TestClient, console: Console, username: str = "reviewer1") -> None:
-    response = client.post("/login", data={"username": username, "password": console.passwords[username]})
-    assert response.status_code == 303, response.text
+@dataclass
+class LiveConsole:
+    url: str
+    console: Console
+
+
+@pytest.fixture
+def live_console(console: Console) -> Iterator[LiveConsole]:
+    """The real app served by uvicorn on a free port, in a thread of this process (so a test can
+    ingest with ``console.ingest`` and see the page change)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(console.container), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)  # not the main thread, so uvicorn installs no signal handlers
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the console server did not start")
+        time.sleep(0.05)
+    yield LiveConsole(f"http://127.0.0.1:{port}", console)
+    server.should_exit = True
+    thread.join(timeout=15)
+    sock.close()

@@ -103,11 +103,23 @@ def reset_credentials(users: UserRepository, hasher: PasswordHasher, username: s
     return password, token
 
 
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    if id(hasher) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[id(hasher)]
+
+
 def log_in(users: UserRepository, hasher: PasswordHasher, username: str, password: str, *, now: datetime,
            ttl: timedelta) -> tuple[User, str]:
     """Check a password and open a session; return the user and the session token for the cookie."""
     found = users.by_username(username)
-    if found is None or not found[0].active or not hasher.verify(found[1], password):
+    # An unknown name still costs one hash check, so the answer's timing does not tell which
+    # usernames exist.
+    password_hash = found[1] if found is not None else _dummy_hash(hasher)
+    if not hasher.verify(password_hash, password) or found is None or not found[0].active:
         raise NotAuthenticated("bad_credentials", "用户名或密码错误")
     session = new_token("zss")
     users.add_session(token_hash(session), found[0].id, now, now + ttl)

@@ -41,6 +41,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
         details = [{"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()]
         fields = "、".join(d["field"] for d in details) or "请求"
+        if _wants_page(request):
+            return pages.error_page(request, 400, f"请求参数有误：{fields}")
         return _error(400, "invalid_request", f"请求参数有误：{fields}", details)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from zhichao.domain.errors import ZhichaoError
@@ -35,7 +36,8 @@ COUNTIES: Mapping[str, str] = {
 }  # fmt: skip
 SIZE_VIOLATIONS: Mapping[str, str] = {"height": "超高", "width": "超宽", "length": "超长"}
 CERT_STATES: Mapping[str, str] = {
-    "valid": "有效", "expiring": "即将到期", "expired": "已过期", "not_yet_valid": "未生效", "missing": "无证书",
+    "valid": "有效", "expiring": "即将到期", "expired": "已过期", "not_yet_valid": "未生效",
+    "missing": "无证书",
 }  # fmt: skip
 
 UNREAD_PLATE = "未识别"
@@ -96,7 +98,8 @@ def percent(rate_pct: float) -> str:
 
 
 def speed(kmh: float) -> str:
-    return f"{kmh:.0f}" if float(kmh).is_integer() else f"{kmh:.1f}"
+    """km/h with one decimal, half-up on the decimal text (as the live script rounds: 62.25 → 62.3)."""
+    return str(Decimal(repr(float(kmh))).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def short_time(at: datetime, tz: tzinfo) -> str:

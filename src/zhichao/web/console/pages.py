@@ -36,13 +36,15 @@ PAGE_SIZE = 50
 CERT_WARNING = timedelta(days=30)  # certificates this close to their end are flagged 即将到期
 BAD_CREDENTIALS = "用户名或密码错误"
 PARTNER_REFUSED = "合作系统账号只能调用车辆核查接口（GET /api/v1/check/{车牌}），不能使用管理控制台。"
-_STATUS_TITLES = {400: "请求有误", 401: "需要登录", 403: "无权访问", 404: "页面不存在", 405: "不支持该请求方法",
-                  409: "数据冲突", 413: "请求过大", 500: "系统内部错误"}
+_STATUS_TITLES = {400: "请求有误", 401: "需要登录", 403: "无权访问", 404: "页面不存在",
+                  405: "不支持该请求方法", 409: "数据冲突", 413: "请求过大", 500: "系统内部错误"}
 # No CDN, no inline script: everything the console loads comes from this server.
 _HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
 }
 
@@ -83,8 +85,8 @@ def error_page(request: Request, status: int, message: str) -> Response:
     except ZhichaoError:
         user = None
     title = _STATUS_TITLES.get(status, "出错了")
-    return _render(request, "error.html", {"user": user, "status": status, "title": title, "message": message},
-                   status)
+    context = {"user": user, "status": status, "title": title, "message": message}
+    return _render(request, "error.html", context, status)
 
 
 def _gate(request: Request) -> User | Response:
@@ -131,7 +133,8 @@ def logout(request: Request) -> Response:
     if session:
         c.users.drop_session(token_hash(session))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=c.settings.cookie_secure)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=c.settings.cookie_secure)
     return response
 
 
@@ -173,7 +176,8 @@ def _passage(record: Mapping[str, Any], names: Mapping[str, str], tz: ZoneInfo) 
         axles=record["axle_count"], axle_groups=record["axle_groups"] or "",
         vehicle_type=L.label(L.VEHICLE_TYPES, record["vehicle_type"], ""),
         gross_t=L.tonnes(record["gross_weight_kg"]), limit_t=L.tonnes_short(v["limit_kg"]),
-        limit_basis=v["limit_basis"], rate=L.percent(v["overload_rate_pct"]) if v["overloaded"] else L.NOTHING,
+        limit_basis=v["limit_basis"],
+        rate=L.percent(v["overload_rate_pct"]) if v["overloaded"] else L.NOTHING,
         kind=L.verdict_kind(v), verdict=L.verdict_label(v), fine_yuan=v["fine_yuan"],
         sizes=tuple(L.label(L.SIZE_VIOLATIONS, s) for s in record["size_violations"]),
         speed=L.speed(record["speed_kmh"]),

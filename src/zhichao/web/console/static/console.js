@@ -49,7 +49,8 @@
     return Math.floor(tens / 100) + "." + String(tens % 100).padStart(2, "0");
   }
   function tonnesShort(kg) { return tonnes(kg).replace(/0+$/, "").replace(/\.$/, ""); }
-  function speed(kmh) { return Number.isInteger(kmh) ? kmh.toFixed(0) : kmh.toFixed(1); }
+  // Same as labels.speed: one decimal, half-up.
+  function speed(kmh) { return (Math.round(kmh * 10) / 10).toFixed(1); }
 
   function kindOf(v) {
     if (!v.overloaded) { return "normal"; }
@@ -93,7 +94,7 @@
 
     var time = el("time", null, shortTime(r.captured_at));
     time.setAttribute("datetime", r.captured_at);
-    var timeCell = el("td", "num time");
+    var timeCell = el("td", "time");
     timeCell.appendChild(time);
     tr.appendChild(timeCell);
     tr.appendChild(cell("station", cfg.stations[r.station_id] || r.station_id, r.station_id));
