@@ -20,8 +20,11 @@ LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # GA 36: I and O are never used in serials
 _MULT = 7919  # prime, coprime with every serial space below
 _SERIAL_SPACE = 100_000 + 2 * 24 * 10_000  # 5 digits | letter+4 digits | digit+letter+3 digits
 _TRAILER_SPACE = 10_000 + 24 * 4 * 1_000  # 4 digits | 3 digits with one letter anywhere
+# Every pool (with its repeat offenders) must fit the smallest space above for plates to stay unique.
+MAX_POOL_SIZE = 105_000
 _FULL_WIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"})
-UNREAD_LITERALS = (("", 70), ("未识别", 20), ("noPlate", 5), ("无车牌", 5))
+UNREAD_LITERALS = ("", "未识别", "noPlate", "无车牌")  # what stations send for an unread plate
+UNREAD_WEIGHTS = (70, 20, 5, 5)
 COLOUR_PREFIX = {"yellow": "黄", "blue": "蓝", "yellow_green": "黄绿"}
 
 
@@ -42,7 +45,7 @@ class PlatePool:
 
 _GENERIC = "AABBCDEFGHJK"
 POOLS: tuple[PlatePool, ...] = (
-    PlatePool("浙", "D", 60_000, 0.60),
+    PlatePool("浙", "D", 100_000, 0.60),
     PlatePool("浙", "AAAABBBBGGGCCJJEEFFHKL", 50_000, 0.15),
     PlatePool("苏", "AABBCDEEEEFHJKLMN", 30_000, 0.065),
     PlatePool("皖", "AABCDEFGHJKLMNPRS", 30_000, 0.06),
@@ -97,7 +100,8 @@ def plate_of(pool: PlatePool, vehicle: int, vclass: VehicleClass, rear: bool = F
         return prefix + _serial(vehicle), "blue"
     if is_new_energy(vehicle, vclass):
         # GA 36-2018: large new-energy vehicles put D (pure electric) or F (hybrid) after 5 digits
-        return f"{prefix}{(vehicle * _MULT) % 100_000:05d}{'DF'[vehicle // 37 % 2]}", "yellow_green"
+        kind, digits = divmod(vehicle * _MULT % 200_000, 100_000)
+        return f"{prefix}{digits:05d}{'DF'[kind]}", "yellow_green"
     return prefix + _serial(vehicle), "yellow"
 
 
@@ -113,13 +117,12 @@ def vendor_quirk(rng: random.Random, plate: str, colour: str) -> str:
 
 def unread_literal(rng: random.Random) -> str:
     """What a station sends when its camera could not read the plate."""
-    literals, weights = zip(*UNREAD_LITERALS, strict=True)
-    return rng.choices(literals, weights)[0]
+    return rng.choices(UNREAD_LITERALS, UNREAD_WEIGHTS)[0]
 
 
 def confidence(rng: random.Random) -> float:
     """Recogniser confidence: mostly 0.85–0.99, sometimes a poor read (night glare, dirt)."""
     rand = rng.random
     if rand() < 0.92:
-        return round(0.85 + rand() * 0.14, 2)
-    return round(0.55 + rand() * 0.3, 2)
+        return int(85 + rand() * 15) / 100
+    return int(55 + rand() * 30) / 100

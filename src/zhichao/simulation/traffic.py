@@ -4,61 +4,56 @@ Pure: no I/O, no clock; time and randomness are arguments. Each station-hour dra
 stream derived from the seed, so ``between(a, b)`` yields the same records (same ``record_id``s)
 however a period is split into calls, and a resend of a period is a resend of the same records.
 
-Model (the numbers are the simulator's; they are plausible, not measured in Shaoxing):
+Model (the numbers are the simulator's; plausible, not measured in Shaoxing):
 
-- Volume: each site's ``volume_per_day`` spread over the day by ``HOURLY_VOLUME``. Trucks on Chinese
-  trunk roads peak at night and in the early morning (urban daytime truck bans, cheaper night tolls,
-  drivers avoiding enforcement shifts), ~1.35× the daily mean at 01:00–02:00 and ~0.75× around noon.
-  Counts per station-hour are Poisson.
-- Overloads: ``overload_share`` of all passages, more at night (``OVERLOAD_BY_HOUR``). Only 12 % of each
-  plate pool ever overloads. The rate over the limit is exponential (mean 13 %, ~24 % of overloads
-  exceed 20 %), with a 3 % heavy tail of 40–140 % that yields a few 百吨王 (≥ 100 t) on 6 axles.
-- Repeat offenders: a fixed pool of heavy trucks (mostly 浙D dump trucks and 6-axle trains), each
-  driving a route of 2–5 sites in one county several times a day, overloaded on 80 % of trips by a
-  lot (mean 50 %). Their overloads count towards ``overload_share``.
+- Volume: each site's ``volume_per_day`` spread over the day by ``rhythm.HOURLY_VOLUME`` (night peak);
+  counts per station-hour are Poisson.
+- Overloads: ``overload_share`` of all passages (by the true layout's limit), more at night. Only 12 %
+  of each plate pool ever overloads, never light trucks. The rate over the limit is exponential (mean
+  13 %; ~24 % of overloads exceed 20 %), with a 3 % tail of 40–140 % that yields a few 百吨王 (≥ 100 t).
+- Repeat offenders: a fixed pool of heavy trucks (mostly 浙D 6-axle trains and 8x4 dump trucks), each
+  driving a route of 2–5 sites in one county about 6 times a day, overloaded on 85 % of trips by a
+  lot (mean 50 %). Their overloads count towards ``overload_share`` (at most 40 % of them).
 - Outages: a station falls silent for 2–8 h on some days, so that about ``outage_share`` of
   station-hours are silent.
 - Devices: ~70 % of sites classify axle layouts, ~40 % measure dimensions; ``unread_share`` of plates
-  are unread (``""`` or a vendor literal), 1.5 % of read plates come in a raw vendor format.
+  are unread (``""`` or a vendor literal); 1.5 % of read plates come in a raw vendor format.
 """
 
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import math
 import random
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from zhichao.simulation import passages
-from zhichao.simulation.passages import Site, Stamp, Vehicle
+from zhichao.simulation.passages import Site, Vehicle
 from zhichao.simulation.plates import POOL_SHARES, POOLS
+from zhichao.simulation.rhythm import HOURLY_VOLUME, OVERLOAD_BY_HOUR, local_seconds, poisson, stamp
 from zhichao.simulation.vehicles import BY_GROUPS_DRIVE, class_of
 
-_RAW_HOURLY = (1.30, 1.35, 1.35, 1.30, 1.25, 1.20, 1.05, 0.85, 0.75, 0.80, 0.85, 0.80,
-               0.75, 0.80, 0.85, 0.85, 0.80, 0.75, 0.80, 0.95, 1.05, 1.15, 1.25, 1.30)
-HOURLY_VOLUME = tuple(w * 24 / sum(_RAW_HOURLY) for w in _RAW_HOURLY)  # mean 1 over the day
-_RAW_OVERLOAD = (1.5,) * 6 + (1.1,) + (0.75,) * 14 + (1.1,) + (1.5,) * 2
-# scaled so that the volume-weighted mean is 1: the daily overload share stays as requested
-OVERLOAD_BY_HOUR = tuple(o * 24 / sum(v * o for v, o in zip(HOURLY_VOLUME, _RAW_OVERLOAD, strict=True))
-                         for o in _RAW_OVERLOAD)
 _POOL_CUMULATIVE = tuple(itertools.accumulate(POOL_SHARES))
-_OFFENDER_POOLS = ((0, 70), (1, 15), (3, 8), (2, 4), (5, 3))  # index into POOLS, weight: mostly 浙D
-_OFFENDER_CLASSES = ((("1+2+3", "tandem"), 55), (("2+2", "tandem"), 25), (("1+2", "tandem"), 10),
-                     (("2+1+3", "single"), 10))
-OFFENDER_OVERLOAD_P = 0.8
-_EPOCH = datetime(1970, 1, 1)  # naive: local China Standard Time seconds count from here
-_CST_S = 8 * 3600
+# Repeat offenders: mostly local (浙D, POOLS index 0) 6-axle trains and 8x4 dump trucks (前四后八)
+_OFFENDER_POOLS, _OFFENDER_POOL_WEIGHTS = (0, 1, 3, 2, 5), (70, 15, 8, 4, 3)
+_OFFENDER_CLASSES = (("1+2+3", "tandem"), ("2+2", "tandem"), ("1+2", "tandem"), ("2+1+3", "single"))
+_OFFENDER_CLASS_WEIGHTS = (55, 25, 10, 10)
+OFFENDER_OVERLOAD_P = 0.85
+OFFENDER_TRIPS_PER_DAY = 6.0
+OFFENDER_MAX_SHARE = 0.4  # of all overloads, so the requested overload share still holds
 _OUTAGE_MEAN_H = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class SimStation:
+    """A site as the simulator needs it; only `enabled` sites report. `direction` is ``双向`` or a
+    heading; `county_code` keeps repeat offenders' routes within one county."""
+
     station_id: str
     lanes: int
     state: str = "enabled"
@@ -73,25 +68,6 @@ class _Offender:
     route: tuple[int, ...]  # station indexes
 
 
-def _poisson(rng: random.Random, lam: float) -> int:
-    if lam <= 0:
-        return 0
-    if lam > 30:  # normal approximation: exact enough for counts in the tens and hundreds
-        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    limit, k, p = math.exp(-lam), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
-
-
-def _local_seconds(moment: datetime) -> float:
-    """Seconds since 1970-01-01 00:00 China Standard Time; naive datetimes are taken as CST."""
-    if moment.tzinfo is None:
-        return (moment - _EPOCH).total_seconds()
-    return moment.timestamp() + _CST_S
-
-
 def _overload_rate(rng: random.Random) -> float:
     if rng.random() < 0.03:
         return rng.uniform(0.4, 1.4)
@@ -99,7 +75,12 @@ def _overload_rate(rng: random.Random) -> float:
 
 
 class Traffic:
-    """Passages over `stations` (only enabled ones ever report)."""
+    """Passages over `stations` (only enabled ones ever report).
+
+    Record ids are ``{station_id}-{yyyymmddHHMMSS}-{n}`` in local time, `n` counting the station's
+    passages within the hour (``L{n}`` for live bursts). Naive datetimes are taken as China Standard
+    Time; aware ones may be in any zone.
+    """
 
     def __init__(self, stations: Sequence[SimStation], rng: random.Random, overload_share: float = 0.04,
                  unread_share: float = 0.02, outage_share: float = 0.03, repeat_offenders: int = 25) -> None:
@@ -112,18 +93,24 @@ class Traffic:
         self._outage_p_day = min(1.0, outage_share * 24 / _OUTAGE_MEAN_H)
         self._seed = rng.getrandbits(64)
         self._sites = [self._site(rng, s) for s in self._stations]
-        self._volume_cum = tuple(itertools.accumulate(s.volume_per_day for s in self._stations))
-        self._offenders = [self._offender(rng, j) for j in range(repeat_offenders if self._stations else 0)]
-        daily = float(self._volume_cum[-1]) if self._stations else 0.0
-        n = len(self._offenders)
-        # offenders supply at most 40 % of the overloads, so the requested share still holds
-        self._trips_per_day = min(4.0, 0.4 * overload_share * daily / (n * OFFENDER_OVERLOAD_P)) if n else 0.0
-        offender_trips = n * self._trips_per_day
-        wanted = overload_share * (daily + offender_trips) - offender_trips * OFFENDER_OVERLOAD_P
-        self._overload_p = max(0.0, wanted / daily) if daily else 0.0
+        self._volume_cum = tuple(itertools.accumulate(s.volume_per_day for s in self._stations)) or (0,)
+        count = repeat_offenders if self._volume_cum[-1] > 0 else 0
+        self._offenders = [self._offender(rng, j) for j in range(count)]
+        self._trips_per_day, self._overload_p = self._overload_plan(overload_share)
         self._live = random.Random(rng.getrandbits(64))
         self._live_seq: dict[int, int] = {}
         self._outages: dict[tuple[int, int], tuple[float, float] | None] = {}
+
+    def _overload_plan(self, share: float) -> tuple[float, float]:
+        """Offender trips per day each, and the overload probability left for regular passages."""
+        daily, n = float(self._volume_cum[-1]), len(self._offenders)
+        if not daily:
+            return 0.0, 0.0
+        trips = min(OFFENDER_TRIPS_PER_DAY, OFFENDER_MAX_SHARE * share * daily / (n * OFFENDER_OVERLOAD_P)) \
+            if n else 0.0
+        offender_trips = n * trips
+        wanted = share * (daily + offender_trips) - offender_trips * OFFENDER_OVERLOAD_P
+        return trips, max(0.0, wanted / daily)
 
     @property
     def stations(self) -> list[SimStation]:
@@ -137,8 +124,8 @@ class Traffic:
                     rng.random() < 0.4, kinds)
 
     def _offender(self, rng: random.Random, j: int) -> _Offender:
-        pool = POOLS[rng.choices(*zip(*_OFFENDER_POOLS, strict=True))[0]]
-        vclass = BY_GROUPS_DRIVE[rng.choices(*zip(*_OFFENDER_CLASSES, strict=True))[0]]
+        pool = POOLS[rng.choices(_OFFENDER_POOLS, _OFFENDER_POOL_WEIGHTS)[0]]
+        vclass = BY_GROUPS_DRIVE[rng.choices(_OFFENDER_CLASSES, _OFFENDER_CLASS_WEIGHTS)[0]]
         home = bisect.bisect(self._volume_cum, rng.random() * self._volume_cum[-1])
         county = self._stations[home].county_code
         near = [i for i, s in enumerate(self._stations) if s.county_code == county and i != home]
@@ -148,7 +135,7 @@ class Traffic:
 
     def between(self, start: datetime, end: datetime) -> Iterator[dict[str, object]]:
         """Every passage in [start, end), in time order across stations."""
-        lo, hi = _local_seconds(start), _local_seconds(end)
+        lo, hi = local_seconds(start), local_seconds(end)
         for hour in range(math.floor(lo / 3600), math.ceil(hi / 3600)):
             whole = lo <= hour * 3600 and (hour + 1) * 3600 <= hi
             for t, record in self._hour(hour):
@@ -161,21 +148,24 @@ class Traffic:
         Bursts draw from a stream of their own and their record ids carry an ``L`` sequence, so they
         never collide with ``between``'s records.
         """
-        rng, now = self._live, _local_seconds(at)
-        records = []
+        rng, now = self._live, local_seconds(at)
+        records: list[dict[str, object]] = []
+        if not self._volume_cum[-1]:
+            return records
         for t in sorted(now - rng.random() * 30 for _ in range(n)):
             hour = int(t // 3600)
             index, vehicle, rate = self._live_pick(rng, hour, t)
             seq = self._live_seq[index] = self._live_seq.get(index, 0) + 1
-            records.append(passages.build(rng, self._sites[index], _stamp(t), f"L{seq}", vehicle, rate,
+            records.append(passages.build(rng, self._sites[index], stamp(t), f"L{seq}", vehicle, rate,
                                           self._unread))
         return records
 
     def _live_pick(self, rng: random.Random, hour: int, t: float) -> tuple[int, Vehicle, float | None]:
         if self._offenders and rng.random() < self._offender_share():
             offender = rng.choice(self._offenders)
-            return rng.choice(offender.route), offender.vehicle, _offender_rate(rng, offender)
-        index = 0
+            index = rng.choice(offender.route)
+            if not self._silent(index, t):
+                return index, offender.vehicle, _offender_rate(rng)
         for _ in range(10):  # a silent station sends nothing: pick another
             index = bisect.bisect(self._volume_cum, rng.random() * self._volume_cum[-1])
             if not self._silent(index, t):
@@ -199,7 +189,7 @@ class Traffic:
             if not vclass.light:
                 return Vehicle(pool, number, vclass), _overload_rate(rng)
 
-    def _hour(self, hour: int) -> list[tuple[float, dict[str, object]]]:
+    def _hour(self, hour: int) -> Iterator[tuple[float, dict[str, object]]]:
         """All passages of one local clock hour across the network, in time order."""
         events: list[tuple[float, int, int]] = []  # (local seconds, station index, offender or -1)
         streams = []
@@ -208,33 +198,31 @@ class Traffic:
             streams.append(rng)
             lam = station.volume_per_day / 24 * HOURLY_VOLUME[hour % 24]
             base, rand = hour * 3600, rng.random
-            events.extend((base + rand() * 3600, i, -1) for _ in range(_poisson(rng, lam)))
+            events.extend((base + rand() * 3600, i, -1) for _ in range(poisson(rng, lam)))
         orng = random.Random(f"{self._seed}:offenders:{hour}")
         for j, offender in enumerate(self._offenders):
-            for _ in range(_poisson(orng, self._trips_per_day / 24 * HOURLY_VOLUME[hour % 24])):
+            for _ in range(poisson(orng, self._trips_per_day / 24 * HOURLY_VOLUME[hour % 24])):
                 events.append((hour * 3600 + orng.random() * 3600, orng.choice(offender.route), j))
         events.sort()
         return self._render(hour, events, streams, orng)
 
     def _render(self, hour: int, events: list[tuple[float, int, int]], streams: list[random.Random],
-                orng: random.Random) -> list[tuple[float, dict[str, object]]]:
+                orng: random.Random) -> Iterator[tuple[float, dict[str, object]]]:
         seqs = [0] * len(self._stations)
         silent = [self._silent_window(i, hour) for i in range(len(self._stations))]
-        out = []
         for t, i, j in events:
             window = silent[i]
             if window is not None and window[0] <= t < window[1]:
                 continue
             seqs[i] += 1
-            stamp = _stamp(t)
+            when = stamp(t)
             if j < 0:
-                vehicle, rate = self._regular(streams[i], hour)
                 rng = streams[i]
+                vehicle, rate = self._regular(rng, hour)
             else:
-                vehicle, rate, rng = self._offenders[j].vehicle, _offender_rate(orng, self._offenders[j]), orng
-            out.append((t, passages.build(rng, self._sites[i], stamp, str(seqs[i]), vehicle, rate,
-                                          self._unread)))
-        return out
+                rng = orng
+                vehicle, rate = self._offenders[j].vehicle, _offender_rate(rng)
+            yield t, passages.build(rng, self._sites[i], when, str(seqs[i]), vehicle, rate, self._unread)
 
     def _silent_window(self, index: int, hour: int) -> tuple[float, float] | None:
         """The part of `hour` in which station `index` is silent, if any (one window per hour)."""
@@ -267,28 +255,10 @@ class Traffic:
         return self._outages[key]
 
 
-def _offender_rate(rng: random.Random, offender: _Offender) -> float | None:
+def _offender_rate(rng: random.Random) -> float | None:
     if rng.random() >= OFFENDER_OVERLOAD_P:
         return None
     return max(0.05, rng.expovariate(1 / 0.5))
-
-
-@functools.lru_cache(maxsize=64)
-def _hour_prefix(hour: int) -> tuple[str, str]:
-    moment = _EPOCH + timedelta(hours=hour)
-    return moment.strftime("%Y-%m-%dT%H:"), moment.strftime("%Y%m%d%H")
-
-
-# "MM:SS" and "MMSS" for every second of an hour: formatting stamps is on the hot path
-_MMSS = tuple((f"{s // 60:02d}:{s % 60:02d}", f"{s // 60:02d}{s % 60:02d}") for s in range(3600))
-
-
-def _stamp(t: float) -> Stamp:
-    hour = int(t // 3600)
-    iso, compact = _hour_prefix(hour)
-    off = t - hour * 3600
-    clock, digits = _MMSS[int(off)]
-    return Stamp(f"{iso}{clock}.{int(off % 1 * 1000):03d}+08:00", compact + digits)
 
 
 def load_sim_stations(data: Mapping[str, Any]) -> list[SimStation]:

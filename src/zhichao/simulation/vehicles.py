@@ -34,21 +34,20 @@ class VehicleClass:
     length_mm: tuple[int, int]
     speed_kmh: float = 62.0
     light: bool = False  # blue-plate light truck (≤ 4.5 t licensed): its 18 t limit is never in reach
-    splits: tuple[tuple[float, float], ...] = ()  # (tare share, payload share) per axle, precomputed
+    # derived in __post_init__ (read on every passage, so stored rather than computed)
+    splits: tuple[tuple[float, float], ...] = ()  # (tare share, payload share) per axle
+    axle_count: int = 0
 
     def __post_init__(self) -> None:
-        if not self.splits:
-            pairs = tuple(zip(self.tare_split, self.load_split, strict=True))
-            object.__setattr__(self, "splits", pairs)
-
-    @property
-    def axle_count(self) -> int:
-        return len(self.tare_split)
+        pairs = tuple(zip(self.tare_split, self.load_split, strict=True))
+        object.__setattr__(self, "splits", pairs)
+        object.__setattr__(self, "axle_count", len(pairs))
 
     @property
     def max_overload_rate(self) -> float:
-        """The heaviest plausible overload, as a fraction of the limit (百吨王 needs 6 axles)."""
-        return {2: 1.0, 3: 1.2}.get(self.axle_count, 1.6 if self.axle_count < 6 else 2.0)
+        """The heaviest plausible overload, as a fraction of the limit: 8x4 dump trucks are seen at
+        80 t; only 6-axle trains reach 百吨王 (≥ 100 t)."""
+        return {2: 1.0, 3: 1.2, 4: 1.6, 5: 1.3}.get(self.axle_count, 2.0)
 
 
 def _vc(groups: str, vtype: str, drive: str, limit: int, share: float, tare: tuple[int, int],
@@ -101,6 +100,7 @@ _CUMULATIVE = tuple(itertools.accumulate(c.share for c in CLASSES))
 BY_GROUPS_DRIVE = {(c.axle_groups, c.drive_axle): c for c in CLASSES}
 # When a record carries only the axle count, LEGAL.md §1 says: take the most common row for that count.
 DEFAULT_LIMIT_KG = {2: 18000, 3: 25000, 4: 31000, 5: 43000}
+EMPTY_SHARE = 0.33  # return trips run empty
 MAX_SPLIT_ERROR = 0.006  # WIM axle sums differ from the gross; keep within ±0.6 % (+ 10 kg rounding)
 
 
@@ -122,16 +122,19 @@ def limit_kg(record: dict[str, object]) -> int:
 
 def gross_kg(rng: random.Random, vclass: VehicleClass, overload_rate: float | None) -> int:
     """A measured gross weight in 10 kg steps: empty, legally loaded, or over the limit by a given rate."""
-    tare = rng.uniform(*vclass.tare_kg)
     limit = vclass.limit_kg
     if overload_rate is not None:
         rate = min(overload_rate, vclass.max_overload_rate)
         return max(int(limit * (1 + rate) / 10) * 10, limit + 10)
-    if rng.random() < 0.33:  # empty return trips
-        return int(tare * rng.uniform(0.97, 1.06) / 10) * 10
-    if vclass.light:  # light trucks: payload well under their licensed mass, sometimes 大吨小标
-        return int((tare + rng.triangular(300, 7000, 2500)) / 10) * 10
-    return min(int((tare + (limit - tare) * rng.triangular(0.2, 1.0, 0.92)) / 10) * 10, limit)
+    rand = rng.random
+    low, high = vclass.tare_kg
+    tare = low + rand() * (high - low)
+    if rand() < EMPTY_SHARE:
+        return int(tare * (0.97 + 0.09 * rand()) / 10) * 10
+    if vclass.light:  # light trucks: a few tonnes, sometimes well over their licence (大吨小标)
+        return int((tare + 300 + 6700 * rand() * rand() ** 0.5) / 10) * 10
+    # loaders aim at the limit: the product of two uniforms puts most loads within 20 % of it
+    return min(int((tare + (limit - tare) * (1.0 - 0.8 * rand() * rand())) / 10) * 10, limit)
 
 
 def axle_weights(rng: random.Random, vclass: VehicleClass, gross: int) -> list[int]:
@@ -139,9 +142,11 @@ def axle_weights(rng: random.Random, vclass: VehicleClass, gross: int) -> list[i
     tare = min((vclass.tare_kg[0] + vclass.tare_kg[1]) / 2, gross * 0.95)
     payload = gross - tare
     rand = rng.random
-    # per-axle scatter ±3 % (triangular); the sum error is a sum of three uniforms (sd 0.22 %)
-    raw = [(tare * t + payload * p) * (0.97 + 0.03 * (rand() + rand())) for t, p in vclass.splits]
-    error = max(-MAX_SPLIT_ERROR, min(MAX_SPLIT_ERROR, (rand() + rand() + rand() - 1.5) * 0.0044))
+    # per-axle scatter ±3 % (uniform); the sum error is a sum of three uniforms (sd 0.22 %)
+    raw = [(tare * t + payload * p) * (0.97 + 0.06 * rand()) for t, p in vclass.splits]
+    error = (rand() + rand() + rand() - 1.5) * 0.0044
+    if error > MAX_SPLIT_ERROR or error < -MAX_SPLIT_ERROR:
+        error = MAX_SPLIT_ERROR if error > 0 else -MAX_SPLIT_ERROR
     scale = gross * (1 + error) / sum(raw) / 10
     return [int(w * scale + 0.5) * 10 for w in raw]
 
