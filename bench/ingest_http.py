@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -106,6 +107,12 @@ def floor_rows(batches: list[tuple[str, bytes, list[dict[str, Any]]]]) -> list[l
     return out
 
 
+def settle() -> None:
+    """Flush what earlier phases left in the page cache, so one phase's writeback does not slow the next."""
+    os.sync()
+    time.sleep(2)
+
+
 def sqlite_floor(settings: Settings, row_batches: list[list[Any]]) -> float:
     from zhichao.adapters.db.ingest_store import _SQLITE_INSERT, _sqlite_row
     from zhichao.adapters.db.types import sqlite_text
@@ -117,6 +124,7 @@ def sqlite_floor(settings: Settings, row_batches: list[list[Any]]) -> float:
     conn = sqlite3.connect(settings.data_dir / "zhichao.sqlite3", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
+    settle()
     t0 = time.perf_counter()
     for rows in prepared:
         conn.execute("BEGIN IMMEDIATE")
@@ -138,6 +146,7 @@ def pg_floor(settings: Settings, row_batches: list[list[Any]]) -> float:
     prepared = [[_pg_row(r) for r in rows] for rows in row_batches]
     url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as conn:
+        settle()
         t0 = time.perf_counter()
         for rows in prepared:
             with conn.transaction(), conn.cursor() as cur, cur.copy(_PG_COPY) as copy:
@@ -161,6 +170,7 @@ def end_to_end(settings: Settings, batches: list[tuple[str, bytes, list[dict[str
     sampler.start()
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     accepted = 0
+    settle()
     t0 = time.perf_counter()
     for station, payload, _ in batches:
         conn.request("POST", f"/api/v1/stations/{station}/records", payload,
