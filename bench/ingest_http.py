@@ -92,7 +92,7 @@ class MemorySampler(threading.Thread):
 def floor_rows(batches: list[tuple[str, bytes, list[dict[str, Any]]]]) -> list[list[tuple[Any, ...]]]:
     """The rows the server would store, pre-built, so the floor times storage alone."""
     from zhichao.domain.rulesets import get_rule_set
-    from zhichao.services.ingest import _judged_row  # the same row shape the service stores
+    from zhichao.services.ingest import judged_row  # the same row shape the service stores
     from zhichao.services.wire import decode_record
 
     rules, now = get_rule_set("ZJ-2020"), datetime.now(UTC)
@@ -102,7 +102,7 @@ def floor_rows(batches: list[tuple[str, bytes, list[dict[str, Any]]]]) -> list[l
         for rec in recs:
             wire = decode_record(msgspec.json.encode(rec))
             assert not isinstance(wire, list)
-            rows.append(_judged_row(wire, now, rules, 0)[0])
+            rows.append(judged_row(wire, now, rules, 0))
         out.append(rows)
     return out
 

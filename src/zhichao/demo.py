@@ -21,6 +21,7 @@ from zhichao.config import load_settings
 from zhichao.services.auth import ROLES, add_user, reset_credentials
 from zhichao.simulation.feed import feed_direct
 from zhichao.simulation.traffic import Traffic, load_sim_stations
+from zhichao.web.console.labels import ROLES as ROLE_LABELS
 
 TOKENS_FILE = "demo-station-tokens.json"
 LOGINS_FILE = "demo-logins.json"
@@ -102,7 +103,7 @@ def _banner(host: str, port: int, logins: dict[str, dict[str, str]], data_dir: P
         f"  数据目录：{data_dir}",
         "  演示账号（用户名 / 密码 / 角色）：",
     ]
-    lines += [f"    {u:<10} {v['password']:<18} {v['role']}" for u, v in logins.items()]
+    lines += [f"    {u:<10} {v['password']:<18} {v['role']:<9} {ROLE_LABELS[v['role']]}" for u, v in logins.items()]
     lines.append(f"  站点令牌：{data_dir / TOKENS_FILE}    按 Ctrl+C 停止")
     return "\n".join(lines)
 

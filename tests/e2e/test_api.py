@@ -175,3 +175,11 @@ def test_the_api_docs_load_nothing_from_the_internet(api: Api) -> None:
 
 def test_healthz_answers_without_data(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_latest_passages_are_ordered_by_capture_time_not_arrival(api: Api) -> None:
+    api.post(body(light("new", captured_at="2026-11-26T13:30:00+08:00")))
+    api.post(body(light("late", captured_at="2026-11-26T13:00:00+08:00"),
+                  light("newest", captured_at="2026-11-26T13:40:00+08:00")))
+    listed = api.get("/api/v1/records?limit=10").json()["records"]
+    assert [r["record_id"] for r in listed] == ["newest", "new", "late"]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from zhichao.domain.judge import Verdict, judge, over_highway_line
+from zhichao.domain.judge import judge, over_highway_line
 from zhichao.domain.limits import size_violations
 from zhichao.domain.plates import normalize_plate
 from zhichao.domain.rulesets import RuleSet
@@ -85,7 +85,8 @@ def _cross_field_errors(rec: WireRecord, station: StationInfo, now: datetime, sk
     return errors
 
 
-def _judged_row(rec: WireRecord, now: datetime, rules: RuleSet, mpe: int) -> tuple[NewRecord, Verdict]:
+def judged_row(rec: WireRecord, now: datetime, rules: RuleSet, mpe: int) -> NewRecord:
+    """The row stored for a valid record: what the station sent, normalised, with its verdict."""
     plate = normalize_plate(rec.plate)
     groups = parse_axle_groups(rec.axle_groups) if rec.axle_groups else None
     vehicle = Vehicle(
@@ -94,7 +95,7 @@ def _judged_row(rec: WireRecord, now: datetime, rules: RuleSet, mpe: int) -> tup
     )
     v = judge(vehicle, rules, mpe)
     sizes = size_violations(rec.length_mm, rec.width_mm, rec.height_mm)
-    row = NewRecord(
+    return NewRecord(
         rec.station_id, rec.record_id, rec.lane, rec.captured_at.astimezone(UTC), now,
         plate.text, rec.plate, rec.plate_color or plate.color or "unknown", rec.plate_confidence,
         rec.speed_kmh, rec.axle_count, rec.axle_weights_kg, rec.gross_weight_kg,
@@ -106,7 +107,6 @@ def _judged_row(rec: WireRecord, now: datetime, rules: RuleSet, mpe: int) -> tup
         v.rule_set, v.limit_kg, v.limit_basis, v.limit_inferred, v.overload_kg, v.overload_rate_x100,
         v.overloaded, v.actionable, v.fine_yuan, v.warning_only, v.legal_basis, v.band,
     )
-    return row, v
 
 
 def count_rows(rows: list[NewRecord]) -> dict[CountKey, Counts]:
@@ -170,7 +170,7 @@ class _Batch:
             elif isinstance(rec, WireRecord):
                 seen.add(rec.record_id)
                 self.judged += 1
-                yield _judged_row(rec, self.now, self.policy.rules, mpe)[0]
+                yield judged_row(rec, self.now, self.policy.rules, mpe)
 
     def _reject(self, index: int, raw: bytes, errors: list[FieldError]) -> None:
         stored, shown = _rejection(self.station.station_id, self.now, self.source, index, raw, errors)

@@ -149,7 +149,9 @@ class SqlRecordReader:
             query = query.where(records.c.overloaded == overloaded)
         if station_id is not None:
             query = query.where(records.c.station_id == station_id)
-        return self._rows(query.order_by(records.c.id.desc()).limit(limit))
+        # By capture time (the captured_at index), so a station that uploads late does not push
+        # older passages above newer ones.
+        return self._rows(query.order_by(records.c.captured_at.desc(), records.c.id.desc()).limit(limit))
 
     def actionable_for_plate(self, plate: str) -> list[dict[str, Any]]:
         query = (select(records).where(records.c.plate == plate, records.c.actionable.is_(True))
