@@ -190,7 +190,7 @@ class SqlIngestStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._cache: dict[str, tuple[float, StationInfo | None]] = {}
+        self._cache: dict[str, tuple[float, StationInfo]] = {}
         self._lock = threading.Lock()
 
     @contextmanager
@@ -204,8 +204,9 @@ class SqlIngestStore:
         if hit is not None and now - hit[0] < STATION_CACHE_S:
             return hit[1]
         info = self._load(station_id)
-        with self._lock:
-            self._cache[station_id] = (now, info)
+        if info is not None:  # a station registered a moment ago must not wait for the cache
+            with self._lock:
+                self._cache[station_id] = (now, info)
         return info
 
     def forget(self, station_id: str) -> None:
