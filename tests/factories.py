@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -35,4 +38,28 @@ def body(*records: Any) -> bytes:
 
 
 def station(c: Container, station_id: str = "S1", lanes: int = 4) -> str:
-    return add_station(c.stations, station_id, f"测试站 {station_id}", lanes, now=c.clock(), county_code="330603")
+    """A registered station with a valid verification certificate for 2026–2027 and a verified speed range."""
+    device = {"road": "G104", "accuracy_class": "5", "cert_number": "浙量检字[2026]第0001号",
+              "cert_body": "绍兴市质量技术监督检测院", "cert_valid_from": date(2026, 1, 1),
+              "cert_valid_to": date(2027, 12, 31), "speed_min_kmh": 5.0, "speed_max_kmh": 100.0}
+    return add_station(c.stations, station_id, f"测试站 {station_id}", lanes, now=c.clock(), county_code="330603",
+                       extra=device)
+
+
+def jpeg(label: str, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small real JPEG whose bytes depend on ``label`` (it is written into a JPEG comment)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (40, 44, 52)).save(out, "JPEG", quality=80, comment=label.encode())
+    return out.getvalue()
+
+
+def photos(record_id: str, kinds: tuple[str, ...] = ("plate", "side", "overview")) -> dict[str, bytes]:
+    """The photos of one passage, by kind."""
+    return {kind: jpeg(f"{record_id}/{kind}") for kind in kinds}
+
+
+def image_refs(files: dict[str, bytes]) -> list[dict[str, str]]:
+    return [{"kind": kind, "sha256": hashlib.sha256(data).hexdigest(), "content_type": "image/jpeg"}
+            for kind, data in files.items()]

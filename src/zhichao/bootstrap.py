@@ -8,13 +8,35 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from zhichao.adapters.db.engine import Database, open_database
+from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
+from zhichao.adapters.db.registers import SqlRegisters
 from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationRepository, SqlUserRepository
+from zhichao.adapters.db.reviews import SqlReviewRepository
+from zhichao.adapters.evidence.filesystem import FilesystemEvidenceStore
+from zhichao.adapters.evidence.thumbnails import thumbnail_for
 from zhichao.adapters.passwords import Argon2Hasher
-from zhichao.config import Settings, load_settings
+from zhichao.config import Settings, SettingsError, load_settings
+from zhichao.domain.evidence import EvidenceLimits
 from zhichao.domain.rulesets import get_rule_set
+from zhichao.domain.screening import ScreeningPolicy
+from zhichao.services.evidence import EvidenceContext
 from zhichao.services.ingest import IngestPolicy
+from zhichao.services.ports import EvidenceStore
+from zhichao.services.reviews import ReviewContext
 from zhichao.services.stations import HealthPolicy
+
+
+def evidence_store(settings: Settings) -> EvidenceStore:
+    if settings.evidence_backend == "s3":
+        from zhichao.adapters.evidence.s3 import S3EvidenceStore, s3_client
+
+        client = s3_client(settings.s3_endpoint_url, settings.s3_access_key, settings.s3_secret_key,
+                           settings.s3_region)
+        return S3EvidenceStore(client, settings.s3_bucket)
+    if settings.evidence_backend != "filesystem":
+        raise SettingsError(f"ZHICHAO_EVIDENCE_BACKEND must be filesystem or s3, not {settings.evidence_backend!r}")
+    return FilesystemEvidenceStore(settings.data_dir / "evidence")
 
 
 def utc_now() -> datetime:
@@ -34,6 +56,9 @@ class Container:
     hasher: Argon2Hasher
     ingest_policy: IngestPolicy
     health_policy: HealthPolicy
+    reviews: ReviewContext
+    registers: SqlRegisters
+    evidence: EvidenceContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -43,23 +68,41 @@ class Container:
 def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now) -> Container:
     settings = settings or load_settings()
     db = open_database(settings)
+    tz = ZoneInfo(settings.display_timezone)
+    records = SqlRecordReader(db, tz)
+    screening = ScreeningPolicy(
+        min_plate_confidence=settings.min_plate_confidence,
+        double_capture_window_s=settings.double_capture_window_s,
+        evidence_grace_s=settings.evidence_grace_s,
+        onsite_window_s=settings.onsite_window_s,
+    )
+    reviews = ReviewContext(SqlReviewRepository(db), records, screening, tz)
+    evidence = EvidenceContext(
+        evidence_store(settings), SqlEvidenceRegistry(db), records, reviews,
+        EvidenceLimits(settings.max_image_bytes, settings.max_video_bytes, settings.max_image_pixels), thumbnail_for,
+    )
     return Container(
         settings=settings,
         db=db,
         ingest_store=SqlIngestStore(db),
         stations=SqlStationRepository(db),
         users=SqlUserRepository(db),
-        records=SqlRecordReader(db, ZoneInfo(settings.display_timezone)),
+        records=records,
         hasher=Argon2Hasher(),
         ingest_policy=IngestPolicy(
             rules=get_rule_set(settings.rule_set),
             max_batch_records=settings.max_batch_records,
             future_skew=timedelta(seconds=settings.future_skew_s),
+            screening=screening,
+            tz=tz,
         ),
         health_policy=HealthPolicy(
             late_after=timedelta(seconds=settings.station_late_after_s),
             down_after=timedelta(seconds=settings.station_down_after_s),
         ),
+        reviews=reviews,
+        registers=SqlRegisters(db),
+        evidence=evidence,
         clock=clock,
     )
 

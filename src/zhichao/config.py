@@ -81,6 +81,41 @@ class Settings:
         default=600,
         metadata=_doc("Records captured more than this many seconds after their arrival are rejected."),
     )
+    min_plate_confidence: float = field(
+        default=0.80,
+        metadata=_doc("Plate readings below this confidence are flagged for the reviewer to check (0–1)."),
+    )
+    double_capture_window_s: int = field(
+        default=5,
+        metadata=_doc("The same plate in an adjacent lane of one site within this many seconds is one crossing."),
+    )
+    evidence_grace_s: int = field(
+        default=600,
+        metadata=_doc("Seconds after capture by which a record's plate and side photos must have arrived."),
+    )
+    onsite_window_s: int = field(
+        default=7200,
+        metadata=_doc("An on-site handling of the plate within this many seconds of a passage is the same act."),
+    )
+    evidence_backend: str = field(
+        default="filesystem",
+        metadata=_doc("Where evidence files are kept: `filesystem` (under the data directory) or `s3`."),
+    )
+    s3_endpoint_url: str = field(
+        default="", metadata=_doc("S3-compatible endpoint, e.g. `http://minio:9000` (empty: AWS).")
+    )
+    s3_bucket: str = field(default="zhichao-evidence", metadata=_doc("Bucket for evidence files."))
+    s3_access_key: str = field(default="", metadata=_doc("Access key for the S3-compatible store."))
+    s3_secret_key: str = field(default="", metadata=_doc("Secret key for the S3-compatible store."))
+    s3_region: str = field(default="us-east-1", metadata=_doc("Region name sent to the S3-compatible store."))
+    max_image_bytes: int = field(default=8 * 1024 * 1024, metadata=_doc("Largest evidence image accepted, in bytes."))
+    max_video_bytes: int = field(
+        default=200 * 1024 * 1024, metadata=_doc("Largest evidence video accepted, in bytes.")
+    )
+    max_image_pixels: int = field(
+        default=40_000_000,
+        metadata=_doc("Images declaring more pixels than this are refused unread (decompression bombs)."),
+    )
     host: str = field(default="127.0.0.1", metadata=_doc("Address `zhichao serve` listens on."))
     port: int = field(default=8000, metadata=_doc("Port `zhichao serve` listens on."))
 
@@ -105,6 +140,11 @@ def _convert(name: str, raw: str, default: object) -> object:
         if raw.lower() in {"0", "false", "no", "off"}:
             return False
         raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be a number, not {raw!r}") from None
     if isinstance(default, int):
         try:
             return int(raw)

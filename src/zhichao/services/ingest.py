@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -18,14 +19,26 @@ from zhichao.domain.judge import judge, over_highway_line
 from zhichao.domain.limits import size_violations
 from zhichao.domain.plates import normalize_plate
 from zhichao.domain.rulesets import RuleSet
+from zhichao.domain.screening import ScreeningPolicy
 from zhichao.domain.vehicles import Vehicle, parse_axle_groups
 from zhichao.services.errors import FieldError, InvalidInput, NotFound, PayloadTooLarge
-from zhichao.services.ports import CountKey, Counts, IngestStore, NewRecord, Rejection, StationInfo
+from zhichao.services.ports import (
+    CountKey,
+    Counts,
+    FlagRow,
+    IngestStore,
+    IngestTransaction,
+    NewRecord,
+    Rejection,
+    StationInfo,
+)
+from zhichao.services.screening import context_flags, device_of, flag_rows, record_flags
 from zhichao.services.wire import WireRecord, decode_record
 
 _envelope = msgspec.json.Decoder(list[msgspec.Raw])
 _ONE_OR_MANY = msgspec.json.Decoder(msgspec.Raw)
 GROSS_100T_KG = 100_000  # 百吨王: a headline statistic (LEGAL.md §2)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +46,8 @@ class IngestPolicy:
     rules: RuleSet
     max_batch_records: int = 1000
     future_skew: timedelta = timedelta(minutes=10)
+    screening: ScreeningPolicy = field(default_factory=ScreeningPolicy)
+    tz: tzinfo = SHANGHAI  # where "the capture date" is reckoned (certificate validity)
 
 
 @dataclass(slots=True)
@@ -153,12 +168,14 @@ class _Batch:
     source: str
     result: BatchResult = field(default_factory=BatchResult)
     rejections: list[Rejection] = field(default_factory=list)
+    flags: dict[str, list[FlagRow]] = field(default_factory=dict)
     judged: int = 0
 
     def rows(self, raws: list[bytes]) -> Iterator[NewRecord]:
         """The valid, judged rows, produced lazily so the database can take each one as it comes."""
         seen: set[str] = set()
         mpe = mpe_permille(self.station.accuracy_class)
+        device, screening, tz = device_of(self.station), self.policy.screening, self.policy.tz
         for index, raw in enumerate(raws):
             rec = decode_record(raw)
             errors = rec if isinstance(rec, list) else _cross_field_errors(
@@ -170,7 +187,11 @@ class _Batch:
             elif isinstance(rec, WireRecord):
                 seen.add(rec.record_id)
                 self.judged += 1
-                yield judged_row(rec, self.now, self.policy.rules, mpe)
+                row = judged_row(rec, self.now, self.policy.rules, mpe)
+                found = record_flags(row, device, screening, tz)
+                if found:
+                    self.flags[row.record_id] = flag_rows(row.station_id, row.record_id, found)
+                yield row
 
     def _reject(self, index: int, raw: bytes, errors: list[FieldError]) -> None:
         stored, shown = _rejection(self.station.station_id, self.now, self.source, index, raw, errors)
@@ -198,6 +219,7 @@ def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datet
         new_rows = tx.insert_new_records(batch.rows(raws))
         if new_rows:
             tx.add_counts(count_rows(new_rows))
+            _screen_new(tx, batch, new_rows)
         if batch.rejections:
             tx.add_rejections(batch.rejections)
         latest = max((r.captured_at for r in new_rows), default=None)
@@ -205,6 +227,17 @@ def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datet
     batch.result.accepted = len(new_rows)
     batch.result.duplicates += batch.judged - len(new_rows)
     return batch.result
+
+
+def _screen_new(tx: IngestTransaction, batch: _Batch, new_rows: list[NewRecord]) -> None:
+    """Flags of the records stored just now, and the review queue for the actionable ones."""
+    flags = [f for r in new_rows for f in batch.flags.get(r.record_id, ())]
+    actionable = [r for r in new_rows if r.actionable]
+    flags += context_flags(tx, actionable, batch.station, batch.policy.screening, batch.policy.tz)
+    if flags:
+        tx.add_flags(flags, batch.now)
+    if actionable:
+        tx.queue_reviews(actionable, batch.now)
 
 
 def _records_of(body: bytes, policy: IngestPolicy, allow_single: bool) -> list[bytes]:

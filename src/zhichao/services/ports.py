@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 
 
@@ -92,6 +92,22 @@ class StationInfo:
     accuracy_class: str | None
     state: str
     token_hash: str
+    road: str | None = None
+    cert_valid_from: date | None = None
+    cert_valid_to: date | None = None
+    speed_min_kmh: float | None = None
+    speed_max_kmh: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    """A screening flag raised on a stored record."""
+
+    station_id: str
+    record_id: str
+    code: str
+    blocking: bool
+    detail: str
 
 
 class IngestTransaction(Protocol):
@@ -105,6 +121,21 @@ class IngestTransaction(Protocol):
     def add_rejections(self, rejections: Iterable[Rejection]) -> None: ...
 
     def touch_station(self, station_id: str, last_record_at: datetime | None, received_at: datetime) -> None: ...
+
+    def add_flags(self, flags: Sequence[FlagRow], now: datetime) -> None:
+        """Raise flags (a flag already raised for the record and code is raised again, not doubled)."""
+
+    def queue_reviews(self, rows: Sequence[NewRecord], now: datetime) -> None:
+        """Put actionable records in the review queue (pending first review)."""
+
+    def nearby(self, station_id: str, plates: Sequence[str], start: datetime, end: datetime) -> list[NewRecord]:
+        """Stored passages of these plates at this station captured in [start, end]."""
+
+    def permits_for(self, plates: Sequence[str]) -> list[Any]:
+        """The oversize-transport permits of these plates (domain ``Permit`` objects)."""
+
+    def onsite_for(self, plates: Sequence[str], start: datetime, end: datetime) -> list[Any]:
+        """On-site handlings of these plates in [start, end] (domain ``OnsiteHandling`` objects)."""
 
 
 class IngestStore(Protocol):
@@ -198,3 +229,29 @@ class RecordReader(Protocol):
     def latest(self, limit: int, overloaded: bool | None, station_id: str | None) -> list[dict[str, Any]]: ...
 
     def actionable_for_plate(self, plate: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilter:
+    states: tuple[str, ...]
+    station_id: str | None = None
+    county_code: str | None = None
+    min_band: int | None = None
+    flag: str | None = None
+    limit: int = 100
+
+
+class EvidenceStore(Protocol):
+    """Content-addressed, write-once bytes (filesystem or S3-compatible; see adapters/evidence)."""
+
+    def put(self, sha256: str, data: bytes, content_type: str) -> bool:
+        """Store ``data`` under its hash; False if already there (kept as is, never overwritten)."""
+
+    def get(self, sha256: str) -> bytes:
+        """The stored bytes; KeyError if absent."""
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def put_derived(self, name: str, data: bytes, content_type: str) -> None: ...
+
+    def get_derived(self, name: str) -> bytes | None: ...

@@ -121,7 +121,7 @@ def build(rng: random.Random, site: Site, stamp: Stamp, seq: str, vehicle: Vehic
     # the limit, as most roadside systems do; other passages carry data only.
     if gross > SUSPECT_SHARE * vclass.limit_kg:
         body = card_body(site.station_id, record_id, stamp[0], plate, gross)
-        record["images"] = image_refs(site.image_kinds, body)
+        record["images"] = image_refs(site.image_kinds, body, colour)
     roll = rng.random()
     if roll < STRADDLE_SHARE + ACCELERATION_SHARE:
         record["flags"] = ["lane_straddle" if roll < STRADDLE_SHARE else "abnormal_acceleration"]

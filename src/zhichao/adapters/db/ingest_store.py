@@ -10,19 +10,27 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, bindparam, case, insert, select, text, update
+from sqlalchemy import Boolean, Connection, bindparam, case, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import records, rejected_input, stations
+from zhichao.adapters.db.registers import onsite_for, permits_for
+from zhichao.adapters.db.tables import (
+    records,
+    rejected_input,
+    review_items,
+    stations,
+)
 from zhichao.adapters.db.types import UtcDateTime, sqlite_text
-from zhichao.services.ports import CountKey, Counts, NewRecord, Rejection, StationInfo
+from zhichao.domain.review import PENDING_FIRST
+from zhichao.domain.screening import OnsiteHandling, Permit
+from zhichao.services.ports import CountKey, Counts, FlagRow, NewRecord, Rejection, StationInfo
 
 COLUMNS = NewRecord._fields
 JSON_COLUMNS = frozenset({"axle_weights_kg", "axle_spacings_mm", "images", "video", "flags"})
@@ -42,6 +50,12 @@ _UPSERT_COUNTS = text(
     "ON CONFLICT (station_id, hour, axle_count, band) DO UPDATE SET "
     + ", ".join(f"{f} = hourly_counts.{f} + excluded.{f}" for f in _COUNT_FIELDS)
 ).bindparams(bindparam("hour", type_=UtcDateTime))
+_UPSERT_FLAG = text(
+    "INSERT INTO record_flags (station_id, record_id, code, blocking, detail, raised_at) "
+    "VALUES (:station_id, :record_id, :code, :blocking, :detail, :raised_at) "
+    "ON CONFLICT (station_id, record_id, code) DO UPDATE SET "
+    "blocking = excluded.blocking, detail = excluded.detail, cleared_at = NULL"
+).bindparams(bindparam("raised_at", type_=UtcDateTime), bindparam("blocking", type_=Boolean))
 _json = msgspec.json.Encoder()
 STATION_CACHE_S = 30.0
 
@@ -65,6 +79,15 @@ def _pg_row(row: NewRecord) -> list[Any]:
     for i in _JSON_AT:
         values[i] = _json_text(values[i])
     return values
+
+
+def upsert_flags(conn: Connection, flags: Sequence[FlagRow], now: datetime) -> None:
+    """Raise flags; one raised again (even after it was cleared) is updated, never doubled."""
+    unique = {(f.station_id, f.record_id, f.code): f for f in flags}
+    params = [{"station_id": f.station_id, "record_id": f.record_id, "code": f.code,
+               "blocking": f.blocking, "detail": f.detail, "raised_at": now} for f in unique.values()]
+    if params:
+        conn.execute(_UPSERT_FLAG, params)
 
 
 def _keeping(rows: Iterator[NewRecord], taken: list[NewRecord]) -> Iterator[NewRecord]:
@@ -175,6 +198,27 @@ class SqlIngestTransaction:
         if rows:
             self._conn.execute(insert(rejected_input), rows)
 
+    def add_flags(self, flags: Sequence[FlagRow], now: datetime) -> None:
+        upsert_flags(self._conn, flags, now)
+
+    def queue_reviews(self, rows: Sequence[NewRecord], now: datetime) -> None:
+        self._conn.execute(insert(review_items), [
+            {"station_id": r.station_id, "record_id": r.record_id, "captured_at": r.captured_at, "plate": r.plate,
+             "band": r.band, "overload_rate_x100": r.overload_rate_x100, "state": PENDING_FIRST, "version": 0,
+             "queued_at": now} for r in rows])
+
+    def nearby(self, station_id: str, plates: Sequence[str], start: datetime, end: datetime) -> list[NewRecord]:
+        c = records.c
+        query = select(*(c[name] for name in COLUMNS)).where(
+            c.plate.in_(plates), c.station_id == station_id, c.captured_at.between(start, end))
+        return [NewRecord(*row) for row in self._conn.execute(query)]
+
+    def permits_for(self, plates: Sequence[str]) -> list[Permit]:
+        return permits_for(self._conn, plates)
+
+    def onsite_for(self, plates: Sequence[str], start: datetime, end: datetime) -> list[OnsiteHandling]:
+        return onsite_for(self._conn, plates, start, end)
+
     def touch_station(self, station_id: str, last_record_at: datetime | None, received_at: datetime) -> None:
         values: dict[str, Any] = {"last_received_at": received_at}
         if last_record_at is not None:
@@ -215,9 +259,8 @@ class SqlIngestStore:
 
     def _load(self, station_id: str) -> StationInfo | None:
         s = stations.c
-        query = select(s.station_id, s.lanes, s.accuracy_class, s.state, s.token_hash).where(
-            s.station_id == station_id
-        )
+        query = select(s.station_id, s.lanes, s.accuracy_class, s.state, s.token_hash, s.road, s.cert_valid_from,
+                       s.cert_valid_to, s.speed_min_kmh, s.speed_max_kmh).where(s.station_id == station_id)
         with self._db.reader.connect() as conn:
             row = conn.execute(query).first()
-        return None if row is None else StationInfo(*row)
+        return None if row is None else StationInfo(**row._mapping)

@@ -177,3 +177,113 @@ sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
 )
+
+# Evidence files received and verified (the bytes live in the evidence store, keyed by sha256).
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content_type", String(32), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+)
+
+# Screening flags, by record key. A flag is raised once per code; clearing it keeps the row.
+record_flags = Table(
+    "record_flags",
+    metadata,
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("blocking", Boolean, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("cleared_at", UtcDateTime),
+    PrimaryKeyConstraint("station_id", "record_id", "code"),
+)
+
+# Oversize-transport permits (超限运输许可): a passage they cover is lawful.
+permits = Table(
+    "permits",
+    metadata,
+    Column("number", String(64), primary_key=True),
+    Column("plate", String(16), nullable=False, index=True),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("roads", JSON, nullable=False),
+    Column("max_gross_kg", Integer),
+    Column("issuer", String(64)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# On-site handlings (现场处理): the same act is not punished twice.
+onsite_handlings = Table(
+    "onsite_handlings",
+    metadata,
+    Column("reference", String(64), primary_key=True),
+    Column("plate", String(16), nullable=False, index=True),
+    Column("handled_at", UtcDateTime, nullable=False),
+    Column("place", String(64)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The two-step review of actionable records. `version` makes every decision a conditional update.
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("band", SmallInteger, nullable=False),
+    Column("overload_rate_x100", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("queued_at", UtcDateTime, nullable=False),
+    Column("first_by", BigId),
+    Column("first_at", UtcDateTime),
+    Column("second_by", BigId),
+    Column("second_at", UtcDateTime),
+    Column("reason_code", String(32)),
+    Column("note", Text),
+    PrimaryKeyConstraint("station_id", "record_id"),
+    Index("ix_review_items_state_captured_at", "state", "captured_at"),
+)
+
+# Every review action, in order: who, when, what (the review trail of the evidence package).
+review_events = Table(
+    "review_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_id", BigId, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("from_state", String(16), nullable=False),
+    Column("to_state", String(16), nullable=False),
+    Column("reason_code", String(32)),
+    Column("note", Text),
+    Index("ix_review_events_record", "station_id", "record_id"),
+    Index("ix_review_events_actor_at", "actor_id", "at"),
+)
+
+# Valid cases (有效案件): an approved actionable record becomes a case exactly once.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("plate", String(16), nullable=False, index=True),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("fine_yuan", Integer, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_by", BigId, nullable=False),
+    UniqueConstraint("station_id", "record_id"),
+)
