@@ -10,7 +10,7 @@ export ZHICHAO_TEST_DATABASE_URL
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -e '.[dev,ocr]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -21,6 +21,7 @@ from zhichao.domain.evidence import EvidenceLimits
 from zhichao.domain.rulesets import get_rule_set
 from zhichao.domain.screening import ScreeningPolicy
 from zhichao.services.evidence import EvidenceContext
+from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
 from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
@@ -59,6 +60,7 @@ class Container:
     reviews: ReviewContext
     registers: SqlRegisters
     evidence: EvidenceContext
+    packages: PackageContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -81,12 +83,13 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         evidence_store(settings), SqlEvidenceRegistry(db), records, reviews,
         EvidenceLimits(settings.max_image_bytes, settings.max_video_bytes, settings.max_image_pixels), thumbnail_for,
     )
+    stations, users = SqlStationRepository(db), SqlUserRepository(db)
     return Container(
         settings=settings,
         db=db,
         ingest_store=SqlIngestStore(db),
-        stations=SqlStationRepository(db),
-        users=SqlUserRepository(db),
+        stations=stations,
+        users=users,
         records=records,
         hasher=Argon2Hasher(),
         ingest_policy=IngestPolicy(
@@ -103,6 +106,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         reviews=reviews,
         registers=SqlRegisters(db),
         evidence=evidence,
+        packages=PackageContext(evidence, stations, users),
         clock=clock,
     )
 

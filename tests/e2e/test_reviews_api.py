@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import subprocess
 import threading
+import zipfile
 from datetime import date, timedelta
 from typing import Any
 
@@ -225,3 +229,54 @@ def test_only_reviewers_decide(desk: Desk) -> None:
     desk.ingest(record("r1"))
     answer = desk.call("wang", "POST", "/reviews/S1/r1/decision", json={"action": "approve", "version": 0})
     assert answer.status_code == 403
+
+
+def test_the_evidence_package_holds_photos_verdict_trail_and_a_checkable_manifest(desk: Desk, tmp_path: Any) -> None:
+    desk.ingest(record("r1"))
+    desk.decide("zhang", "r1", "approve")
+    desk.decide("li", "r1", "approve")
+    answer = desk.call("zhang", "GET", "/records/S1/r1/evidence-package")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        archive.extractall(tmp_path)
+        names = set(archive.namelist())
+    assert {"record.json", "verdict.txt", "station.json", "review.json", "manifest.json", "manifest.sha256"} <= names
+    assert len([n for n in names if n.startswith("photos/")]) == 3
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        assert hashlib.sha256((tmp_path / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert manifest["missing_evidence"] == []
+    checked = subprocess.run(["sha256sum", "-c", "manifest.sha256"], cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "结论：罚款 456 元" in (tmp_path / "verdict.txt").read_text(encoding="utf-8")
+    trail = json.loads((tmp_path / "review.json").read_text(encoding="utf-8"))["trail"]
+    assert [(t["actor"], t["to_state"]) for t in trail] == [("zhang（zhang）", "pending_second"),
+                                                           ("li（li）", "approved")]
+
+
+def test_an_upload_that_is_not_what_the_record_named_is_refused_and_stores_nothing(desk: Desk) -> None:
+    files = photos("r1")
+    desk.ingest(record("r1", images=image_refs(files)), with_photos=False)
+    plate = files["plate"]
+    sha = hashlib.sha256(plate).hexdigest()
+    headers = {"Authorization": f"Bearer {desk.station_token}"}
+    cases_ = {
+        "wrong hash": (f"/api/v1/stations/S1/records/r1/evidence/{'0' * 64}", plate, 404, "evidence_not_named"),
+        "bytes not matching the hash": (f"/api/v1/stations/S1/records/r1/evidence/{sha}", files["side"], 400,
+                                        "hash_mismatch"),
+        "truncated": (f"/api/v1/stations/S1/records/r1/evidence/{sha}", plate[:-10], 400, "hash_mismatch"),
+        "unknown record": (f"/api/v1/stations/S1/records/nope/evidence/{sha}", plate, 404, "record_not_found"),
+    }
+    for label, (path, data, status, code) in cases_.items():
+        answer = desk.client.put(path, content=data, headers=headers)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), label
+    lying = desk.client.put(f"/api/v1/stations/S1/records/r1/evidence/{sha}", content=plate,
+                            headers={**headers, "Content-Type": "image/png"})
+    assert lying.json()["error"]["code"] == "type_mismatch"
+    assert desk.call("zhang", "GET", f"/evidence/{sha}").status_code == 404
+    ok = desk.upload("r1", plate)
+    assert ok.status_code == 200 and ok.json()["stored"] is True
+    again = desk.upload("r1", plate)
+    assert again.status_code == 200 and again.json()["stored"] is False
+    assert desk.call("zhang", "GET", f"/evidence/{sha}").content == plate
+    assert desk.call("zhang", "GET", f"/evidence/{sha}/thumbnail").headers["content-type"] == "image/jpeg"

@@ -92,6 +92,13 @@ class SqlUserRepository:
             row = conn.execute(query).first()
         return None if row is None else User(*row)
 
+    def display_names(self, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        query = select(users.c.id, users.c.display_name, users.c.username).where(users.c.id.in_(ids))
+        with self._db.reader.connect() as conn:
+            return {i: f"{name}（{username}）" for i, name, username in conn.execute(query)}
+
     def drop_session(self, token_hash: str) -> None:
         with self._db.writer.begin() as conn:
             conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhichao.services import evidence as evidence_service
 from zhichao.services.auth import READ_ROLES, authenticate_station, bearer_token
+from zhichao.services.evidence_package import build_package
 from zhichao.web.deps import container, read_body, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["evidence (证据)"])
@@ -35,3 +36,13 @@ def get_thumbnail(sha256: str, request: Request) -> Response:
     user_with_role(request, READ_ROLES)
     thumb = evidence_service.thumbnail(container(request).evidence, sha256)
     return Response(thumb, media_type="image/jpeg", headers=_PRIVATE)
+
+
+@router.get("/records/{station_id}/{record_id}/evidence-package", summary="证据包（zip，含 SHA-256 清单）")
+def evidence_package(station_id: str, record_id: str, request: Request) -> Response:
+    user = user_with_role(request, READ_ROLES)
+    c = container(request)
+    package = build_package(c.packages, station_id, record_id, now=c.clock(), requested_by=user)
+    name = f"evidence-{station_id}-{record_id}.zip"
+    return Response(package, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
