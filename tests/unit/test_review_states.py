@@ -73,7 +73,8 @@ def test_refused_moves(state: str, decision: Decision, first_reviewer: int | Non
 
 
 def test_a_blocked_record_can_still_be_rejected() -> None:
-    assert decide(PENDING_FIRST, Decision(REJECT, FIRST, "weighing_fault"), first_reviewer=None, blocked=True) == REJECTED
+    rejection = Decision(REJECT, FIRST, "weighing_fault")
+    assert decide(PENDING_FIRST, rejection, first_reviewer=None, blocked=True) == REJECTED
 
 
 def test_the_table_only_names_known_states_and_actions() -> None:
