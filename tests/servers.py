@@ -29,11 +29,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 class ServerProcess:
-    """``zhichao serve`` on a free port; ``kill()`` ends it the hard way (SIGKILL)."""
+    """``zhichao serve`` (or ``command``, which takes ``--port``) on a free port; ``kill()`` ends it the
+    hard way (SIGKILL)."""
 
-    def __init__(self, settings: Settings, port: int | None = None) -> None:
+    def __init__(self, settings: Settings, port: int | None = None, command: list[str] | None = None) -> None:
         self.settings = settings
         self.port = port or free_port()
+        self.command = command or [sys.executable, "-m", "zhichao.cli", "serve"]
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -42,7 +44,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "zhichao.cli", "serve", "--port", str(self.port)],
+            [*self.command, "--port", str(self.port)],
             env=settings_env(self.settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
+from zhichao.adapters.db.plate_readings import SqlPlateReadingRepository
 from zhichao.adapters.db.registers import SqlRegisters
 from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationRepository, SqlUserRepository
 from zhichao.adapters.db.reviews import SqlReviewRepository
@@ -23,6 +24,7 @@ from zhichao.domain.screening import ScreeningPolicy
 from zhichao.services.evidence import EvidenceContext
 from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
+from zhichao.services.plate_check import PlateCheckContext
 from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
 from zhichao.services.stations import HealthPolicy
@@ -61,6 +63,7 @@ class Container:
     registers: SqlRegisters
     evidence: EvidenceContext
     packages: PackageContext
+    plate_check: PlateCheckContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -107,6 +110,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         registers=SqlRegisters(db),
         evidence=evidence,
         packages=PackageContext(evidence, stations, users),
+        plate_check=PlateCheckContext(SqlPlateReadingRepository(db), evidence.store),
         clock=clock,
     )
 

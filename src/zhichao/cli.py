@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -103,12 +104,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from zhichao import background
     from zhichao.bootstrap import build_current
     from zhichao.web.app import create_app
 
     c = build_current()
     host, port = args.host or c.settings.host, args.port or c.settings.port
-    uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
+    stop = threading.Event()
+    background.start(c, stop)
+    try:
+        uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        stop.set()
     return 0
 
 
@@ -125,6 +132,30 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     totals = simulate(args)
     print(f"已发送 {totals.batches} 批：接收 {totals.accepted} 条，"
           f"重复 {totals.duplicates} 条，拒收 {totals.rejected} 条")
+    return 0
+
+
+def cmd_ocr_run(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from zhichao.adapters.ocr import RapidOcrReader
+    from zhichao.bootstrap import build_current
+    from zhichao.services import plate_check
+
+    reader = RapidOcrReader()
+    reader.check()  # 未安装 OCR 组件 → exit 2 before touching the database
+    c = build_current()
+    if args.once:
+        print(f"车牌图像核对：处理 {plate_check.drain(c.plate_check, reader, c.clock)} 条")
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"车牌图像核对进程已启动（空闲时每 {args.interval:g} 秒查看一次），Ctrl-C 停止")
+    plate_check.run_forever(c.plate_check, reader, stop, args.interval, c.clock)
     return 0
 
 
@@ -177,6 +208,15 @@ def _simulate_parser(sub: Any) -> None:
     p.set_defaults(handler=cmd_simulate)
 
 
+def _ocr_parser(sub: Any) -> None:
+    ocr = sub.add_parser("ocr", help="plate cross-check by OCR (needs zhichao[ocr])")
+    p = ocr.add_subparsers(dest="action", required=True).add_parser(
+        "run", help="read queued plate photos and flag disagreements with the station's plate")
+    p.add_argument("--once", action="store_true", help="read what is queued now, then exit")
+    p.add_argument("--interval", type=float, default=10.0, metavar="S", help="seconds to wait when idle (default 10)")
+    p.set_defaults(handler=cmd_ocr_run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhichao", description="治超非现场执法平台")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     _station_parser(sub)
     _user_parser(sub)
     _simulate_parser(sub)
+    _ocr_parser(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     return parser

@@ -7,6 +7,7 @@ up where it stopped. Demo credentials are written there too (mode 0600) and prin
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import threading
@@ -18,9 +19,13 @@ from typing import Any
 from zhichao.adapters.db.migrate import upgrade
 from zhichao.bootstrap import Container, build
 from zhichao.config import load_settings
+from zhichao.domain.errors import ZhichaoError
 from zhichao.services.auth import ROLES, add_user, reset_credentials
+from zhichao.services.evidence import upload
+from zhichao.simulation.evidence import evidence_files
 from zhichao.simulation.feed import feed_direct
 from zhichao.simulation.traffic import Traffic, load_sim_stations
+from zhichao.simulation.vehicles import limit_kg
 from zhichao.web.console.labels import ROLES as ROLE_LABELS
 
 TOKENS_FILE = "demo-station-tokens.json"
@@ -31,6 +36,8 @@ DEMO_USERS = (("reviewer", "reviewer", "审核员 张敏"), ("reviewer2", "revie
               ("leader", "leader", "领导 刘洋"), ("admin", "admin", "管理员 赵刚"),
               ("partner", "partner", "高速入口核查系统"))
 LIVE_TICK_S = 2.0
+MISSING_PHOTO_SHARE = 1 / 30
+log = logging.getLogger("zhichao.demo")
 
 
 def load_network() -> dict[str, Any]:
@@ -77,12 +84,31 @@ class DemoTraffic(threading.Thread):
         self._c = c
         self._traffic = Traffic(load_sim_stations(network), random.Random(seed))
         self._backfill = backfill
+        self._rng = random.Random(seed + 1)
         self.stop = threading.Event()
 
     def _feed(self, start: datetime, end: datetime) -> int:
         c = self._c
-        totals = feed_direct(c.ingest_store, c.ingest_policy, self._traffic.between(start, end), c.clock)
+        totals = feed_direct(c.ingest_store, c.ingest_policy, self._traffic.between(start, end), c.clock,
+                             after=self._upload_photos)
         return totals.accepted
+
+    def _upload_photos(self, batch: list[dict[str, object]]) -> None:
+        """Upload the photos of the records reviewers will see (over the actionable line), as stations do.
+
+        About one in thirty never arrives, so the demo shows what a missing photo does to a review.
+        """
+        for record in batch:
+            if not record.get("images") or int(str(record["gross_weight_kg"])) * 10 <= limit_kg(record) * 12:
+                continue
+            if self._rng.random() < MISSING_PHOTO_SHARE:
+                continue
+            for file in evidence_files(record):
+                try:
+                    upload(self._c.evidence, str(record["station_id"]), str(record["record_id"]), file.sha256,
+                           file.content, file.content_type, now=self._c.clock())
+                except ZhichaoError as exc:  # a record the ingest refused has nothing to attach to
+                    log.debug("demo photo not uploaded: %s", exc.message)
 
     def run(self) -> None:
         now = self._c.clock()
@@ -112,6 +138,7 @@ def run_demo(data_dir: str, *, host: str = "127.0.0.1", port: int = 8000, backfi
              seed: int = 20190101) -> None:
     import uvicorn
 
+    from zhichao import background
     from zhichao.web.app import create_app
 
     settings = load_settings().with_overrides(data_dir=Path(data_dir).resolve(), database_url="")
@@ -124,6 +151,7 @@ def run_demo(data_dir: str, *, host: str = "127.0.0.1", port: int = 8000, backfi
     print(_banner(host, port, logins, settings.data_dir), flush=True)
     traffic = DemoTraffic(c, network, timedelta(hours=backfill_hours), seed)
     traffic.start()
+    background.start(c, traffic.stop)
     try:
         uvicorn.run(create_app(c), host=host, port=port, log_level="warning")
     finally:

@@ -258,3 +258,24 @@ class EvidenceStore(Protocol):
     def put_derived(self, name: str, data: bytes, content_type: str) -> None: ...
 
     def get_derived(self, name: str) -> bytes | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlateClaim:
+    """A plate-reading job a worker holds: ``claimed_at`` is its claim's token (a finish or failure
+    counts only while the row is still claimed at that time), ``attempts`` counts this one."""
+
+    station_id: str
+    record_id: str
+    attempts: int
+    claimed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlateReading:
+    """What OCR read in a plate photo: ``text`` normalised ("" when nothing plate-like), every line raw."""
+
+    text: str
+    raw_text: str
+    confidence: float | None
+    engine: str

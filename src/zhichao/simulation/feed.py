@@ -48,11 +48,15 @@ def batches(records: Iterable[dict[str, object]], size: int) -> Iterator[tuple[s
 
 
 def feed_direct(store: IngestStore, policy: IngestPolicy, records: Iterable[dict[str, object]],
-                clock: Callable[[], datetime], size: int = 500) -> FeedTotals:
+                clock: Callable[[], datetime], size: int = 500,
+                after: Callable[[list[dict[str, object]]], None] | None = None) -> FeedTotals:
+    """Ingest through the service; ``after`` sees each batch once it is committed (e.g. to upload photos)."""
     totals = FeedTotals()
     for station, group in batches(records, size):
         result = accept_batch(store, station, _encode(group), now=clock(), policy=policy, source="sim")
         totals.add(result.as_contract())
+        if after is not None:
+            after(group)
     return totals
 
 

@@ -287,3 +287,25 @@ cases = Table(
     Column("opened_by", BigId, nullable=False),
     UniqueConstraint("station_id", "record_id"),
 )
+
+# The plate cross-check's outbox (services/plate_check.py): one row per record whose plate photo is to be
+# read by OCR. Workers claim rows with a conditional UPDATE; `text` is the normalised reading ("" when
+# nothing plate-like was read), `raw_text` every line the engine read.
+plate_readings = Table(
+    "plate_readings",
+    metadata,
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("queued_at", UtcDateTime, nullable=False),
+    Column("claimed_at", UtcDateTime),
+    Column("read_at", UtcDateTime),
+    Column("text", String(16)),
+    Column("raw_text", Text),
+    Column("confidence", Float),
+    Column("engine", String(64)),
+    Column("error", Text),
+    PrimaryKeyConstraint("station_id", "record_id"),
+    Index("ix_plate_readings_state_queued_at", "state", "queued_at"),
+)

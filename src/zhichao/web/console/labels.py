@@ -40,6 +40,16 @@ CERT_STATES: Mapping[str, str] = {
     "missing": "无证书",
 }  # fmt: skip
 
+# The review workbench (审核): states of a review item, actions, and the queue's filters.
+REVIEW_STATES: Mapping[str, str] = {
+    "pending_first": "待初审", "pending_second": "待复审", "approved": "已通过", "rejected": "已作废",
+}  # fmt: skip
+REVIEW_ACTIONS: Mapping[str, str] = {"approve": "通过", "reject": "作废", "send_back": "退回初审"}
+REVIEW_FILTERS: Mapping[str, str] = {"open": "全部待审", "pending_first": "待初审", "pending_second": "待复审"}
+# Queue filter on the overload band (``band`` = rate // 10 %): the label says the rate it starts at.
+REVIEW_BANDS: Mapping[int, str] = {2: "超限 ≥ 20%", 3: "超限 ≥ 30%", 5: "超限 ≥ 50%", 10: "超限 ≥ 100%"}
+AXLE_GROUPS: Mapping[int, str] = {1: "单轴", 2: "双联轴", 3: "三联轴"}
+
 UNREAD_PLATE = "未识别"
 NO_COUNTY = "未填区县"
 NOTHING = "—"
