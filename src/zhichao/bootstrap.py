@@ -82,9 +82,12 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         onsite_window_s=settings.onsite_window_s,
     )
     reviews = ReviewContext(SqlReviewRepository(db), records, screening, tz)
+    store = evidence_store(settings)
+    plate_check = PlateCheckContext(SqlPlateReadingRepository(db), store)
     evidence = EvidenceContext(
-        evidence_store(settings), SqlEvidenceRegistry(db), records, reviews,
+        store, SqlEvidenceRegistry(db), records, reviews,
         EvidenceLimits(settings.max_image_bytes, settings.max_video_bytes, settings.max_image_pixels), thumbnail_for,
+        plate_check if settings.plate_check_enabled else None,
     )
     stations, users = SqlStationRepository(db), SqlUserRepository(db)
     return Container(
@@ -110,7 +113,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         registers=SqlRegisters(db),
         evidence=evidence,
         packages=PackageContext(evidence, stations, users),
-        plate_check=PlateCheckContext(SqlPlateReadingRepository(db), evidence.store),
+        plate_check=plate_check,
         clock=clock,
     )
 

@@ -116,6 +116,10 @@ class Settings:
         default=40_000_000,
         metadata=_doc("Images declaring more pixels than this are refused unread (decompression bombs)."),
     )
+    plate_check_enabled: bool = field(
+        default=True,
+        metadata=_doc("Queue each arriving plate photo for the optional OCR cross-check (`zhichao ocr run`)."),
+    )
     host: str = field(default="127.0.0.1", metadata=_doc("Address `zhichao serve` listens on."))
     port: int = field(default=8000, metadata=_doc("Port `zhichao serve` listens on."))
 

@@ -228,7 +228,8 @@ def test_a_warning_alone_comes_through_screen():
 
 def test_every_blocking_code_has_a_label_and_warnings_are_not_blocking_codes():
     assert set(FLAG_LABELS) > BLOCKING_CODES
-    assert set(FLAG_LABELS) - BLOCKING_CODES == {"plate_low_confidence", "permit_mismatch"}
+    assert set(FLAG_LABELS) - BLOCKING_CODES == {"plate_low_confidence", "permit_mismatch", "plate_ocr_mismatch",
+                                                 "plate_ocr_unreadable"}
     assert flag_label("controller_lane_straddle") == "跨道行驶"
     assert flag_label("controller_low_battery") == "控制器标记"
 

@@ -31,14 +31,10 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from zhichao.domain.plates import PROVINCES, normalize_plate
-from zhichao.domain.screening import Flag
+from zhichao.domain.screening import FLAG_LABELS, PLATE_OCR_MISMATCH, PLATE_OCR_UNREADABLE, Flag
 
-PLATE_OCR_MISMATCH = "plate_ocr_mismatch"
-PLATE_OCR_UNREADABLE = "plate_ocr_unreadable"
 CODES = (PLATE_OCR_MISMATCH, PLATE_OCR_UNREADABLE)
-LABELS: Mapping[str, str] = MappingProxyType(
-    {PLATE_OCR_MISMATCH: "车牌照片识别不一致", PLATE_OCR_UNREADABLE: "车牌照片未能识别"}
-)
+LABELS: Mapping[str, str] = MappingProxyType({code: FLAG_LABELS[code] for code in CODES})
 
 PENDING, CLAIMED, DONE, FAILED = "pending", "claimed", "done", "failed"
 STATES = (PENDING, CLAIMED, DONE, FAILED)

@@ -58,6 +58,7 @@ GROSS_IMPLAUSIBLE = "gross_implausible"
 AXLE_SUM_MISMATCH = "axle_sum_mismatch"
 AXLE_IMPLAUSIBLE = "axle_implausible"
 
+PLATE_OCR_MISMATCH, PLATE_OCR_UNREADABLE = "plate_ocr_mismatch", "plate_ocr_unreadable"
 MAX_CODE_LENGTH = 32  # record_flags.code is VARCHAR(32): a longer code would fail the ingest transaction
 _CODE_NAME = re.compile(rf"[a-z0-9_]{{1,{MAX_CODE_LENGTH - len(CONTROLLER_PREFIX)}}}")
 
@@ -69,12 +70,15 @@ FLAG_LABELS: Mapping[str, str] = MappingProxyType(
         GROSS_IMPLAUSIBLE: "总重不合理", AXLE_SUM_MISMATCH: "轴重之和与总重不符", AXLE_IMPLAUSIBLE: "轴重不合理",
         DOUBLE_CAPTURE: "重复抓拍", PERMIT_HOLDER: "持有超限运输许可", PERMIT_MISMATCH: "许可条件不符",
         EVIDENCE_MISSING: "证据缺失", HANDLED_ON_SITE: "已现场处理",
+        # Raised by the optional plate cross-check (domain/plate_check.py), never blocking.
+        PLATE_OCR_MISMATCH: "车牌照片识别不一致", PLATE_OCR_UNREADABLE: "车牌照片未能识别",
     }
 )  # fmt: skip
 
 # The codes that block under the default policy. Whether a controller flag blocks depends on
 # policy.blocking_controller_flags: Flag.blocking is the authority, this set is for docs and filters.
-BLOCKING_CODES: frozenset[str] = frozenset(FLAG_LABELS) - {PLATE_LOW_CONFIDENCE, PERMIT_MISMATCH}
+BLOCKING_CODES: frozenset[str] = frozenset(FLAG_LABELS) - {
+    PLATE_LOW_CONFIDENCE, PERMIT_MISMATCH, PLATE_OCR_MISMATCH, PLATE_OCR_UNREADABLE}
 
 
 def flag_label(code: str) -> str:

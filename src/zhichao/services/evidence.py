@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from zhichao.domain.evidence import VIDEO_KIND, EvidenceLimits, check_evidence, normalise_content_type
-from zhichao.services import reviews
+from zhichao.services import plate_check, reviews
 from zhichao.services.errors import InvalidInput, NotFound
 from zhichao.services.ports import EvidenceStore, RecordReader
 
@@ -33,6 +33,7 @@ class EvidenceContext:
     reviews: reviews.ReviewContext
     limits: EvidenceLimits
     thumbnailer: Callable[[EvidenceStore, str], bytes | None]
+    plate_check: plate_check.PlateCheckContext | None = None
 
 
 def _named(record: dict[str, Any], sha256: str) -> tuple[str, str] | None:
@@ -64,6 +65,8 @@ def upload(ctx: EvidenceContext, station_id: str, record_id: str, sha256: str, d
     ctx.registry.register({"sha256": sha256, "content_type": facts.content_type, "size_bytes": facts.size_bytes,
                            "width": facts.width, "height": facts.height, "station_id": station_id,
                            "record_id": record_id, "received_at": now})
+    if kind == "plate" and ctx.plate_check is not None:
+        plate_check.enqueue(ctx.plate_check, station_id, record_id, now=now)
     if not reviews.evidence_flags(ctx.reviews, record, now, final=True):
         ctx.registry.clear_flag(station_id, record_id, "evidence_missing", now)
     return {"sha256": sha256, "kind": kind, "content_type": facts.content_type, "size_bytes": facts.size_bytes,

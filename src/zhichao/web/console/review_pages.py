@@ -36,7 +36,7 @@ from zhichao.services.ports import FlagRow, ReviewFilter, Station, User
 from zhichao.web.api.reviews import REVIEW_ROLES, VIEW_ROLES
 from zhichao.web.console import labels as L
 from zhichao.web.console.pages import HERE, TEMPLATES, _gate, _render, _station_options, cert_state, error_page
-from zhichao.web.deps import container
+from zhichao.web.deps import container, current_user
 
 QUEUE_LIMIT = 100
 NAV_WINDOW = 500  # the queue service's largest page: navigation works within the oldest 500 open items
@@ -492,6 +492,8 @@ def decide(station_id: str, record_id: str, request: Request, f: Filters, action
            version: Annotated[int, Form()], reason_code: Annotated[str, Form()] = "",
            note: Annotated[str, Form()] = "") -> Response:
     """The form route: the service the JSON API calls, then the next record of the same filter."""
+    if current_user(request) is None:  # after logging in, come back to the page, not to this POST
+        return RedirectResponse("/login?next=" + quote(record_url(station_id, record_id, f), safe=""), 303)
     user = _viewer(request)
     if isinstance(user, Response):
         return user
