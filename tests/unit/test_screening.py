@@ -35,7 +35,7 @@ POLICY = ScreeningPolicy()
 
 
 def passage(**changes):
-    return replace(CLEAN, **changes)
+    return CLEAN._replace(**changes)
 
 
 def codes(flags):

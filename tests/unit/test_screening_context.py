@@ -27,7 +27,7 @@ POLICY = ScreeningPolicy()
 
 
 def passage(**changes):
-    return replace(CLEAN, **changes)
+    return CLEAN._replace(**changes)
 
 
 def seconds(n):

@@ -72,11 +72,13 @@ def context_flags(tx: IngestTransaction, rows: Sequence[NewRecord], station: Sta
     if not rows:
         return []
     plates = sorted({r.plate for r in rows if r.plate})
-    window = timedelta(seconds=max(policy.double_capture_window_s, policy.onsite_window_s))
-    start, end = min(r.captured_at for r in rows) - window, max(r.captured_at for r in rows) + window
-    nearby = tx.nearby(station.station_id, plates, start, end) if plates else []
-    permits = tx.permits_for(plates) if plates else []
-    handlings = tx.onsite_for(plates, start, end) if plates else []
+    if not plates:
+        return []
+    first, last = min(r.captured_at for r in rows), max(r.captured_at for r in rows)
+    twin, same_act = timedelta(seconds=policy.double_capture_window_s), timedelta(seconds=policy.onsite_window_s)
+    nearby = tx.nearby(station.station_id, plates, first - twin, last + twin)
+    permits = tx.permits_for(plates)
+    handlings = tx.onsite_for(plates, first - same_act, last + same_act)
     out: list[FlagRow] = []
     for row in rows:
         p = passage_of(row, tz)

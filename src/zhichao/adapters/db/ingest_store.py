@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Boolean, Connection, bindparam, case, insert, select, text, update
+from sqlalchemy import Connection, bindparam, case, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from zhichao.adapters.db.engine import Database
@@ -50,12 +50,13 @@ _UPSERT_COUNTS = text(
     "ON CONFLICT (station_id, hour, axle_count, band) DO UPDATE SET "
     + ", ".join(f"{f} = hourly_counts.{f} + excluded.{f}" for f in _COUNT_FIELDS)
 ).bindparams(bindparam("hour", type_=UtcDateTime))
-_UPSERT_FLAG = text(
+# Driver-level (a few percent of records carry a flag: tens of rows a batch on the hot path).
+_UPSERT_FLAG = (
     "INSERT INTO record_flags (station_id, record_id, code, blocking, detail, raised_at) "
-    "VALUES (:station_id, :record_id, :code, :blocking, :detail, :raised_at) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
     "ON CONFLICT (station_id, record_id, code) DO UPDATE SET "
     "blocking = excluded.blocking, detail = excluded.detail, cleared_at = NULL"
-).bindparams(bindparam("raised_at", type_=UtcDateTime), bindparam("blocking", type_=Boolean))
+)
 _json = msgspec.json.Encoder()
 STATION_CACHE_S = 30.0
 
@@ -84,10 +85,13 @@ def _pg_row(row: NewRecord) -> list[Any]:
 def upsert_flags(conn: Connection, flags: Sequence[FlagRow], now: datetime) -> None:
     """Raise flags; one raised again (even after it was cleared) is updated, never doubled."""
     unique = {(f.station_id, f.record_id, f.code): f for f in flags}
-    params = [{"station_id": f.station_id, "record_id": f.record_id, "code": f.code,
-               "blocking": f.blocking, "detail": f.detail, "raised_at": now} for f in unique.values()]
-    if params:
-        conn.execute(_UPSERT_FLAG, params)
+    if not unique:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    at: Any = sqlite_text(now) if sqlite else now
+    rows = [(f.station_id, f.record_id, f.code, f.blocking, f.detail, at) for f in unique.values()]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(_UPSERT_FLAG.format(p="?" if sqlite else "%s"), rows)
 
 
 def _keeping(rows: Iterator[NewRecord], taken: list[NewRecord]) -> Iterator[NewRecord]:
