@@ -159,6 +159,36 @@ def cmd_ocr_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_register_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from zhichao.bootstrap import build_current
+    from zhichao.services import registers
+
+    c = build_current()
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("unreadable_file", f"无法读取 {args.file}（须为 UTF-8 编码的 CSV）：{exc}") from None
+    if args.register == "permit":
+        rows = registers.read_csv(text, ("number", "plate", "valid_from", "valid_to"))
+        stored = registers.add_permits(c.registers, rows, now=c.clock())
+    else:
+        rows = registers.read_csv(text, ("reference", "plate", "handled_at"))
+        stored = registers.add_handlings(c.registers, rows, now=c.clock())
+    print(f"已导入 {stored} 条")
+    return 0
+
+
+def _register_parsers(sub: Any) -> None:
+    for name, help_text in (("permit", "oversize-transport permits (超限运输许可)"),
+                            ("onsite", "on-site handlings (现场处理)")):
+        group = sub.add_parser(name, help=help_text).add_subparsers(dest="action", required=True)
+        p = group.add_parser("import", help="import a UTF-8 CSV with a header line; one bad row imports nothing")
+        p.add_argument("file")
+        p.set_defaults(handler=cmd_register_import, register=name)
+
+
 def _judge_parser(sub: Any) -> None:
     p = sub.add_parser("judge", help="judge one vehicle against the legal limit and print the verdict")
     p.add_argument("--axles", type=int, required=True)
@@ -235,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     _station_parser(sub)
     _user_parser(sub)
     _simulate_parser(sub)
+    _register_parsers(sub)
     _ocr_parser(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)

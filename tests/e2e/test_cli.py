@@ -97,3 +97,26 @@ def test_simulate_writes_traffic_through_the_ingest_service(settings: Settings) 
     done = run(settings, "simulate", "--hours", "2", "--seed", "7")
     assert done.returncode == 0, done.stderr
     assert "接收" in done.stdout and " 0 条，重复" not in done.stdout
+
+
+def test_permit_import_is_all_or_nothing_and_says_which_row_is_wrong(settings: Settings, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number,plate,valid_from,valid_to,roads\nP1,浙D11111,2026-11-01,2026-11-30,G104\n"
+                   "P2,,2026-11-01,2026-11-30,\n", encoding="utf-8")
+    refused = run(settings, "permit", "import", str(bad))
+    assert refused.returncode == 2 and "invalid_permits" in refused.stderr
+    good = tmp_path / "good.csv"
+    good.write_text("number,plate,valid_from,valid_to,roads\nP1,浙D11111,2026-11-01,2026-11-30,G104\n",
+                    encoding="utf-8")
+    done = run(settings, "permit", "import", str(good))
+    assert done.returncode == 0 and "已导入 1 条" in done.stdout
+    again = run(settings, "permit", "import", str(good))
+    assert again.returncode == 2 and "invalid_permits" in again.stderr
+
+
+def test_onsite_import_reads_a_csv(settings: Settings, tmp_path: Path) -> None:
+    f = tmp_path / "onsite.csv"
+    f.write_text("reference,plate,handled_at,place\nR1,浙D12345,2026-11-26T10:00:00+08:00,钱清检测站\n",
+                 encoding="utf-8")
+    done = run(settings, "onsite", "import", str(f))
+    assert done.returncode == 0, done.stderr

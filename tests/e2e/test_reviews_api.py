@@ -8,6 +8,7 @@ import json
 import subprocess
 import threading
 import zipfile
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import func, select, update
 from tests.factories import body, image_refs, light, photos, record, station
 from zhichao.adapters.db.tables import cases, review_events, stations
 from zhichao.bootstrap import Container
+from zhichao.domain.evidence import EvidenceLimits
 from zhichao.domain.review import Decision
 from zhichao.services import reviews as review_service
 from zhichao.services.auth import add_user
@@ -270,6 +272,11 @@ def test_an_upload_that_is_not_what_the_record_named_is_refused_and_stores_nothi
     for label, (path, data, status, code) in cases_.items():
         answer = desk.client.put(path, content=data, headers=headers)
         assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), label
+    cut = plate[:-40]  # a record naming the hash of a truncated file: the bytes match, the file is broken
+    desk.ingest(record("r2", images=[{"kind": "plate", "sha256": hashlib.sha256(cut).hexdigest(),
+                                      "content_type": "image/jpeg"}]), with_photos=False)
+    broken = desk.upload("r2", cut)
+    assert (broken.status_code, broken.json()["error"]["code"]) == (400, "truncated")
     lying = desk.client.put(f"/api/v1/stations/S1/records/r1/evidence/{sha}", content=plate,
                             headers={**headers, "Content-Type": "image/png"})
     assert lying.json()["error"]["code"] == "type_mismatch"
@@ -280,3 +287,12 @@ def test_an_upload_that_is_not_what_the_record_named_is_refused_and_stores_nothi
     assert again.status_code == 200 and again.json()["stored"] is False
     assert desk.call("zhang", "GET", f"/evidence/{sha}").content == plate
     assert desk.call("zhang", "GET", f"/evidence/{sha}/thumbnail").headers["content-type"] == "image/jpeg"
+
+
+def test_an_evidence_file_over_the_size_limit_is_413(container: Container) -> None:
+    small = replace(container, evidence=replace(container.evidence, limits=EvidenceLimits(max_image_bytes=500)))
+    desk = Desk(small)
+    files = photos("r1")
+    desk.ingest(record("r1", images=image_refs(files)), with_photos=False)
+    answer = desk.upload("r1", files["plate"])
+    assert (answer.status_code, answer.json()["error"]["code"]) == (413, "too_large")
