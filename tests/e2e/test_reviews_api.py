@@ -94,6 +94,8 @@ def test_two_different_reviewers_turn_a_record_into_one_valid_case(desk: Desk) -
     again = desk.decide("li", "r1", "approve")
     assert again.status_code == 409 and again.json()["error"]["code"] == "illegal_transition"
     assert desk.count(cases) == 1
+    check = desk.call("zhang", "GET", "/check/浙D12345").json()
+    assert check["unresolved_cases"] == 1 and check["reasons"][0]["code"] == "unresolved_case"
     trail = desk.call("zhang", "GET", "/reviews/S1/r1").json()["events"]
     assert [(e["action"], e["to_state"]) for e in trail] == [("approve", "pending_second"), ("approve", "approved")]
 

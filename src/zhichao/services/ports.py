@@ -231,7 +231,9 @@ class RecordReader(Protocol):
 
     def latest(self, limit: int, overloaded: bool | None, station_id: str | None) -> list[dict[str, Any]]: ...
 
-    def actionable_for_plate(self, plate: str) -> list[dict[str, Any]]: ...
+    def open_matters(self, plate: str, open_review_states: Sequence[str],
+                     closed_case_states: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(open cases, records still in review) of a plate, newest first."""
 
 
 @dataclass(frozen=True, slots=True)

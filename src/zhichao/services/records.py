@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from zhichao.domain.plates import normalize_plate
+from zhichao.domain.review import OPEN_STATES
 from zhichao.services.errors import InvalidInput, NotFound
 from zhichao.services.ports import RecordReader
 
 MAX_PAGE = 500
+CLOSED_CASE_STATES = ("closed",)  # the case workflow adds its final states here
 
 
 def get_record(reader: RecordReader, station_id: str, record_id: str) -> dict[str, Any]:
@@ -47,20 +49,21 @@ def latest_records(reader: RecordReader, *, limit: int = 50, overloaded: bool | 
 def check_plate(reader: RecordReader, plate: str) -> dict[str, Any]:
     """What a highway entrance, annual inspection or permit desk needs to know about a plate.
 
-    Until the case workflow exists, an unresolved case is an actionable overload on record.
+    ``unresolved_cases`` counts valid cases (reviewed twice) not yet closed. Overloads still in review
+    are listed among the reasons (``pending_review``) but not counted: they are not established yet.
+    Entry is refused only for vehicles on the dishonesty list (LEGAL.md §5), which comes with joint
+    punishment; until then ``blacklisted`` and ``refuse_entry`` are false.
     """
     text = _plate_or_error(plate)
-    open_items = reader.actionable_for_plate(text)
-    reasons = [
-        {"code": "unresolved_overload", "station_id": r["station_id"], "record_id": r["record_id"],
-         "captured_at": r["captured_at"], "overload_rate_pct": r["verdict"]["overload_rate_pct"],
-         "message": _reason(r)}
-        for r in open_items
-    ]
-    return {"plate": text, "unresolved_cases": len(open_items), "blacklisted": False,
+    open_cases, in_review = reader.open_matters(text, sorted(OPEN_STATES), CLOSED_CASE_STATES)
+    reasons = [{"code": "unresolved_case", "case_id": c["id"], "station_id": c["station_id"],
+                "record_id": c["record_id"], "captured_at": c["captured_at"], "fine_yuan": c["fine_yuan"],
+                "overload_rate_pct": c["overload_rate_pct"],
+                "message": f"{c['captured_at'][:10]} 在 {c['station_id']} 超限 {c['overload_rate_pct']:.2f}%，"
+                           f"案件未结（罚款 {c['fine_yuan']} 元）"} for c in open_cases]
+    reasons += [{"code": "pending_review", "station_id": r["station_id"], "record_id": r["record_id"],
+                 "captured_at": r["captured_at"], "overload_rate_pct": r["overload_rate_pct"],
+                 "message": f"{r['captured_at'][:10]} 在 {r['station_id']} 超限 {r['overload_rate_pct']:.2f}%，审核中"}
+                for r in in_review]
+    return {"plate": text, "unresolved_cases": len(open_cases), "blacklisted": False,
             "reasons": reasons, "refuse_entry": False}
-
-
-def _reason(r: dict[str, Any]) -> str:
-    rate = r["verdict"]["overload_rate_pct"]
-    return f"{r['captured_at'][:10]} 在 {r['station_id']} 超限 {rate:.2f}%，尚未处理"

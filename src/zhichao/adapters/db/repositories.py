@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy import RowMapping, and_, delete, insert, select, update
 
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import records, sessions, stations, users
+from zhichao.adapters.db.tables import cases, records, review_items, sessions, stations, users
 from zhichao.services.ports import Station, User
 
 _STATION_FIELDS = Station.__dataclass_fields__
@@ -160,7 +160,25 @@ class SqlRecordReader:
         # older passages above newer ones.
         return self._rows(query.order_by(records.c.captured_at.desc(), records.c.id.desc()).limit(limit))
 
-    def actionable_for_plate(self, plate: str) -> list[dict[str, Any]]:
-        query = (select(records).where(records.c.plate == plate, records.c.actionable.is_(True))
-                 .order_by(records.c.captured_at.desc()).limit(50))
-        return self._rows(query)
+    def open_matters(self, plate: str, open_review_states: Sequence[str],
+                     closed_case_states: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(open cases, records still in review) of a plate, newest first — both by indexed look-ups."""
+        key = and_(records.c.station_id == cases.c.station_id, records.c.record_id == cases.c.record_id)
+        open_cases = (select(cases.c.id, cases.c.station_id, cases.c.record_id, cases.c.captured_at, cases.c.state,
+                             cases.c.fine_yuan, records.c.overload_rate_x100)
+                      .join(records, key).where(cases.c.plate == plate, cases.c.state.not_in(closed_case_states))
+                      .order_by(cases.c.captured_at.desc()).limit(50))
+        ri = review_items.c
+        reviews = (select(ri.station_id, ri.record_id, ri.captured_at, ri.state, ri.overload_rate_x100)
+                   .where(ri.plate == plate, ri.state.in_(open_review_states))
+                   .order_by(ri.captured_at.desc()).limit(50))
+        with self._db.reader.connect() as conn:
+            found = [self._matter(r._mapping) for r in conn.execute(open_cases)]
+            pending = [self._matter(r._mapping) for r in conn.execute(reviews)]
+        return found, pending
+
+    def _matter(self, row: Any) -> dict[str, Any]:
+        out = dict(row)
+        out["captured_at"] = out["captured_at"].astimezone(self._tz).isoformat()
+        out["overload_rate_pct"] = out.pop("overload_rate_x100") / 100
+        return out

@@ -252,6 +252,7 @@ review_items = Table(
     Column("note", Text),
     PrimaryKeyConstraint("station_id", "record_id"),
     Index("ix_review_items_state_captured_at", "state", "captured_at"),
+    Index("ix_review_items_plate", "plate"),
 )
 
 # Every review action, in order: who, when, what (the review trail of the evidence package).

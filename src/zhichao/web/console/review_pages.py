@@ -28,7 +28,7 @@ from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.evidence import KIND_LABELS
 from zhichao.domain.review import ACTIONS, PENDING_FIRST, PENDING_SECOND, REJECT_REASONS, Decision
-from zhichao.domain.rulesets import RULE_SETS, get_rule_set
+from zhichao.domain.rulesets import RULE_SETS
 from zhichao.domain.screening import FLAG_LABELS, flag_label
 from zhichao.services import records as record_service
 from zhichao.services import reviews as review_service
@@ -232,7 +232,7 @@ def axle_chart(weights: Sequence[int], groups: str | None) -> dict[str, Any]:
         for kg in weights[n:n + size]:
             height = round(_PLOT * max(kg, 0) / top_kg)
             bars.append({"x": x, "y": _TOP + _PLOT - height, "h": height, "w": _BAR, "cx": x + _BAR // 2,
-                         "t": L.tonnes(kg), "n": n + 1})
+                         "t": L.tonnes(kg), "n": n + 1, "group": L.AXLE_GROUPS.get(size, f"{size} 轴组")})
             x, n = x + _BAR + _GAP, n + 1
         width = x - _GAP - start
         boxes.append({"x": start - 6, "w": width + 12, "cx": start + width // 2,
@@ -243,27 +243,39 @@ def axle_chart(weights: Sequence[int], groups: str | None) -> dict[str, Any]:
             "base": _TOP + _PLOT, "left": _LEFT, "total": L.tonnes(sum(weights))}
 
 
+def _text_px(text: str) -> int:
+    """About how wide ``text`` is at 12 px: CJK characters are square, others about half."""
+    return sum(12 if ord(ch) >= 0x2E80 else 7 for ch in text)
+
+
 def gross_chart(gross: int, limit: int, band: int, kind: str, rule_set: str) -> dict[str, Any]:
-    """The gross as a horizontal bar against the limit line and the end of the no-penalty band."""
-    width, left, right = 374, 4, 4  # the side panel's inner width: drawn at 1:1, text stays 12 px
-    scale = max(gross, band, 1) * 1.1
+    """The gross as a horizontal bar against the limit line and the end of the no-penalty band.
+
+    The limit's label sits left of its line and the band's right of its own (or against the right edge
+    when it would not fit), so the two never overlap, however close the lines are."""
+    width, left = 374, 4  # the side panel's inner width: drawn at 1:1, so text stays 12 px
+    scale = max(gross, band, 1) * 1.2
 
     def at(kg: int) -> int:
-        return left + round((width - left - right) * kg / scale)
+        return left + round((width - 2 * left) * kg / scale)
 
     rules = RULE_SETS.get(rule_set)
-    band_label = (f"+{rules.no_penalty_rate_pct}%" if rules and rules.no_penalty_rate_pct
-                  else f"+{L.tonnes_short(band - limit)} t")
-    end = at(gross)
+    pct = rules.no_penalty_rate_pct if rules else 0
+    band_text = f"{'+' + str(pct) + '%' if pct else '+' + L.tonnes_short(band - limit) + ' t'} {L.tonnes_short(band)} t"
+    band_x, end = at(band), at(gross)
+    fits = band_x + 4 + _text_px(band_text) <= width
     return {"width": width, "height": 66, "left": left, "end": end, "bar": end - left, "kind": kind,
-            "limit_x": at(limit), "band_x": at(band), "limit": f"限值 {L.tonnes_short(limit)} t",
-            "band": f"{band_label} {L.tonnes_short(band)} t", "gross": f"总重 {L.tonnes(gross)} t",
-            "gross_anchor": "end" if end > 120 else "start"}
+            "limit_x": at(limit), "band_x": band_x, "limit": f"限值 {L.tonnes_short(limit)} t", "band": band_text,
+            "band_label_x": band_x + 4 if fits else width - 2, "band_anchor": "start" if fits else "end",
+            "band_title": f"超过此线（限值{' +' + str(pct) + '%' if pct else ''}）的超限才处罚",
+            "gross": f"总重 {L.tonnes(gross)} t", "gross_anchor": "end" if end > 120 else "start"}
 
 
 def band_kg(verdict: Mapping[str, Any]) -> int:
     """Where the no-penalty band ends (ZJ-2020: 20 % over the limit; MOT-2016: 1 000 kg over it)."""
-    rules, limit = get_rule_set(str(verdict["rule_set"])), int(verdict["limit_kg"])
+    rules, limit = RULE_SETS.get(str(verdict["rule_set"])), int(verdict["limit_kg"])
+    if rules is None:  # a rule set retired since: draw the limit only
+        return limit
     return max(limit * (100 + rules.no_penalty_rate_pct) // 100, limit + rules.no_penalty_kg)
 
 
@@ -273,7 +285,8 @@ def verdict_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     basis = v["limit_basis"] + ("（按轴数推定）" if v.get("limit_inferred") else "")
     return [
         ("判定", L.verdict_label(v)), ("限值", f"{L.tonnes_short(v['limit_kg'])} t"), ("限值依据", basis),
-        ("超限", f"{L.tonnes(v['overload_kg'])} t（{v['overload_kg']} kg）"), ("超限率", L.percent(v["overload_rate_pct"])),
+        ("超限", f"{L.tonnes(v['overload_kg'])} t（{v['overload_kg']} kg）"),
+        ("超限率", L.percent(v["overload_rate_pct"])),
         ("罚款", f"{v['fine_yuan']} 元"), ("规则集", f"{v['rule_set']} {rules.title}" if rules else v["rule_set"]),
         ("法律依据", v["legal_basis"]),
     ]  # fmt: skip
@@ -430,12 +443,13 @@ def record_context(c: Container, user: User, station_id: str, record_id: str, f:
     names = reviewer_names(c, [item["first_by"], item["second_by"], *(e["actor_id"] for e in found["events"])])
     flags = flag_views(found["flags"], review_service.evidence_flags(c.reviews, record, now, final=True))
     keys = [(i["station_id"], i["record_id"]) for i in _workable_items(c, user, f)]
-    history = record_service.vehicle_records(c.records, record["plate"], limit=HISTORY_LIMIT)["records"] \
-        if record["plate"] else []
+    plate = record["plate"]
+    history = record_service.vehicle_records(c.records, plate, limit=HISTORY_LIMIT)["records"] if plate else []
     readonly = _readonly_reason(user, item, tz)
     return {
         "item": item, "r": record, "f": f, "case": found["case"],
-        "state": L.label(L.REVIEW_STATES, item["state"]), "stage": "复审" if item["state"] == PENDING_SECOND else "初审",
+        "state": L.label(L.REVIEW_STATES, item["state"]),
+        "stage": "复审" if item["state"] == PENDING_SECOND else "初审",
         "time": L.full_time(datetime.fromisoformat(record["captured_at"]), tz),
         "plate_colour": L.label(L.PLATE_COLOURS, record["plate_color"]),
         "vehicle_type": L.label(L.VEHICLE_TYPES, record.get("vehicle_type"), ""),

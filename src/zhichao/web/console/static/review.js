@@ -4,9 +4,19 @@
 (function () {
   "use strict";
 
+  // The queue's filters apply on change; empty fields are left out of the address.
   var filters = document.querySelector("form.review-filters");
+  function applyFilters(event) {
+    if (event) { event.preventDefault(); }
+    var query = new URLSearchParams();
+    new FormData(filters).forEach(function (value, name) {
+      if (value && !(name === "state" && value === "open")) { query.append(name, value); }
+    });
+    window.location.assign(filters.getAttribute("action") + (query.toString() ? "?" + query.toString() : ""));
+  }
   if (filters) {
-    filters.addEventListener("change", function () { filters.submit(); });
+    filters.addEventListener("change", function () { applyFilters(); });
+    filters.addEventListener("submit", applyFilters);
   }
 
   var configNode = document.getElementById("review-config");
