@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -21,18 +22,13 @@ from zhichao.adapters.db.tables import cases
 from zhichao.services import evidence as evidence_service
 from zhichao.services.auth import add_user
 from zhichao.web.app import create_app
-from zhichao.web.console import review_pages
 
 KINDS = ("plate", "front", "side", "rear", "overview")
 SIX_AXLES = [7000, 11000, 11000, 10440, 10440, 10440]  # 60 320 kg, 23.10 % over 49 t, 456 yuan
 
 
 def review_app(container: Any) -> FastAPI:
-    """The app with the workbench's router, whether or not web/app.py includes it yet."""
-    app = create_app(container)
-    if not any(getattr(route, "path", "") == "/reviews" for route in app.routes):
-        app.include_router(review_pages.router)
-    return app
+    return create_app(container)
 
 
 class Bench:
@@ -120,9 +116,15 @@ def queue_plates(html: str) -> list[str]:
     return re.findall(r'<span class="plate plate-\w+">([^<]+)</span>', body)
 
 
-def form_post(client: TestClient, path: str, **fields: Any) -> Any:
-    return client.post(path + "/decision", data={k: str(v) for k, v in fields.items()},
+def form_post(client: TestClient, path: str, query: str = "", **fields: Any) -> Any:
+    """What the record page's forms send: the decision, to the record's path, the filter in the query."""
+    return client.post(f"{path}/decision{query}", data={k: str(v) for k, v in fields.items()},
                        headers={"accept": "text/html"})
+
+
+def part(html: str, start: str, end: str) -> str:
+    """The text between the element opened by ``start`` (an attribute in its tag) and ``end``."""
+    return text_of(html.split(start, 1)[1].split(">", 1)[1].split(end, 1)[0])
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -136,7 +138,8 @@ def test_the_queue_lists_open_records_oldest_first(zhang: TestClient) -> None:
     assert queue_plates(page.text) == ["浙D12345", "浙D22222", "浙D33333", "浙D44444", "浙D55555", "浙D12345"]
     row = text_of(page.text.split('class="state-pending_first', 2)[1].split("</tr>", 1)[0])
     # time (Shanghai), station, plate, axles, gross / limit, rate, fine, state, flags
-    assert row.startswith('"> 2026-11-26 13:48:27 G104 越城东湖 测试站 浙D12345 6 轴 1+2+3 60.32 / 49 23.10% 456 待初审')
+    assert row.startswith('"> 2026-11-26 13:48:27 G104 越城东湖 测试站 浙D12345 6 轴 1+2+3 60.32 / 49 23.10% 456 '
+                          "待初审")
     assert "今日已审 <strong>0</strong>：通过 <strong>0</strong> · 作废 <strong>0</strong> · 退回 <strong>0</strong>" \
         in page.text
     assert 'href="/reviews/go?dir=next" id="start">开始审核</a>' in page.text
@@ -148,15 +151,17 @@ def test_the_queue_lists_open_records_oldest_first(zhang: TestClient) -> None:
     ("county=330603", ["浙D44444"]),
     ("min_band=5", ["浙D55555"]),
     ("flag=certificate_invalid", ["浙D44444"]),
-    ("flag=evidence_missing&state=pending_first", ["浙D12345"]),
+    ("state=pending_first&flag=certificate_invalid", ["浙D44444"]),
+    ("station=T-YC-01&min_band=5", ["浙D55555"]),
 ])  # fmt: skip
 def test_the_queue_filters_by_state_station_county_band_and_flag(zhang: TestClient, query: str,
                                                                  plates: list[str]) -> None:
     page = zhang.get(f"/reviews?{query}").text
     assert queue_plates(page) == plates
     assert "清除筛选" in page
-    if plates:
-        assert f'href="/reviews/go?{query}&amp;dir=next" id="start"' in page
+    if plates:  # 开始审核 keeps the filter
+        start = re.search(r'href="([^"]+)" id="start"', page)[1].replace("&amp;", "&")  # type: ignore[index]
+        assert parse_qs(urlsplit(start).query) == {**parse_qs(query), "dir": ["next"]}
     else:
         assert "没有符合筛选条件的待审记录" in page and 'id="start"' not in page
 
@@ -205,30 +210,30 @@ def test_the_record_page_draws_the_axle_weights_by_group_in_tonnes(zhang: TestCl
     heights = [int(h) for h in re.findall(r'class="bar" x="\d+" y="\d+" width="40" height="(\d+)"', chart)]
     assert heights[1] == heights[2] > heights[3] > heights[0] > 0  # drawn to one scale
     assert "style=" not in page  # the CSP forbids inline styles: geometry is SVG attributes only
-    table = text_of(page.split('id="axle-table"', 1)[1].split("</table>", 1)[0])
-    assert "轴重 t 7.00 11.00 11.00 10.44 10.44 10.44 60.32" in table
+    table = part(page, 'id="axle-table"', "</table>")
+    assert table.endswith("1 单轴 7.00 2 双联轴 11.00 3 双联轴 11.00 4 三联轴 10.44 5 三联轴 10.44 6 三联轴 10.44 "
+                          "合计 60.32")
 
 
 def test_the_record_page_shows_gross_against_the_limit_and_the_band(zhang: TestClient) -> None:
     page = zhang.get("/reviews/T-YC-01/R-1").text
     chart = page.split('id="gross-chart"', 1)[1].split("</svg>", 1)[0]
-    assert ">限值 49 t<" in chart and ">+20% 58.8 t<" in chart and ">总重 60.32 t<" in chart
+    assert ">限值 49 t<" in chart and ">+20% 58.8 t<title>" in chart and ">总重 60.32 t<" in chart
     x = {name: int(re.search(rf'class="{name}" x1="(\d+)"', chart)[1]) for name in ("limit", "band")}
     end = int(re.search(r'class="gross-label" x="(\d+)"', chart)[1])
     assert x["limit"] < x["band"] < end
-    assert text_of(page.split('class="big-numbers"', 1)[1].split("</dl>", 1)[0]).endswith(
-        "总重 t 60.32 限值 t 49 超限率 23.10% 罚款 元 456")
+    assert part(page, 'class="big-numbers"', "</dl>") == "总重 t 60.32 限值 t 49 超限率 23.10% 罚款 元 456"
 
 
 def test_the_record_page_shows_the_verdict_with_its_legal_basis(zhang: TestClient) -> None:
-    verdict = text_of(zhang.get("/reviews/T-YC-01/R-1").text.split('id="verdict"', 1)[1].split("</dl>", 1)[0])
+    verdict = part(zhang.get("/reviews/T-YC-01/R-1").text, 'id="verdict"', "</dl>")
     for fact in ("判定 超限 可处罚", "限值 49 t", "超限 11.32 t（11320 kg）", "超限率 23.10%", "罚款 456 元",
                  "规则集 ZJ-2020 浙江省公路条例（2020）", "法律依据 浙江省公路条例第五十三条"):
         assert fact in verdict
 
 
 def test_the_record_page_shows_the_station_certificate_valid_at_capture(zhang: TestClient) -> None:
-    card = text_of(zhang.get("/reviews/T-YC-01/R-1").text.split('id="station"', 1)[1].split("</dl>", 1)[0])
+    card = part(zhang.get("/reviews/T-YC-01/R-1").text, 'id="station"', "</dl>")
     assert card == ("站点 G104 越城东湖 测试站 T-YC-01 · G104 K1552+300 证书编号 浙量检字[2026]第0001号 "
                     "检定机构 绍兴市质量技术监督检测院 有效期 2026-05-01 至 2027-05-01 准确度等级 5 级 "
                     "过车日期 2026-11-26 过车时有效")
@@ -240,8 +245,7 @@ def test_the_record_page_shows_the_vehicles_history_and_the_trail(zhang: TestCli
     rows = re.findall(r'<tr class="row-(\w+)( is-current)?">', history)
     assert rows == [("actionable", ""), ("actionable", " is-current"), ("warning", ""), ("normal", "")]
     assert "本条" in history
-    trail = text_of(page.split('id="trail"', 1)[1].split("</ol>", 1)[0])
-    assert trail == "2026-11-26 14:03:27 系统 进入审核队列 待初审"
+    assert part(page, 'id="trail"', "</ol>") == "2026-11-26 14:03:27 系统 进入审核队列 待初审"
 
 
 def test_a_blocked_record_can_only_be_rejected(zhang: TestClient, bench: Bench) -> None:
@@ -280,12 +284,12 @@ def test_two_reviewers_approve_by_form_and_one_case_is_opened(zhang: TestClient,
     second = li.get("/reviews/T-YC-01/R-1?state=pending_second").text
     assert "初审：张初审 · 2026-11-26 14:03:27 初审通过" in second
     assert '<span class="review-stage">复审</span>' in second and 'id="send-back-form"' in second
-    done = form_post(li, "/reviews/T-YC-01/R-1?state=pending_second", action="approve", version=1)
+    done = form_post(li, "/reviews/T-YC-01/R-1", "?state=pending_second", action="approve", version=1)
     assert done.status_code == 303 and done.headers["location"] == "/reviews?state=pending_second&empty=1&done=approve"
     assert bench.cases() == 1
     final = li.get("/reviews/T-YC-01/R-1").text
     assert "已立案：有效案件 #" in final and "该记录已审结（已通过）" in final
-    trail = text_of(final.split('id="trail"', 1)[1].split("</ol>", 1)[0])
+    trail = part(final, 'id="trail"', "</ol>")
     assert "张初审 通过 待初审 → 待复审" in trail and "李复审 通过 待复审 → 已通过" in trail
     assert "今日已审 <strong>1</strong>：通过 <strong>1</strong>" in li.get("/reviews").text
 
@@ -296,7 +300,7 @@ def test_a_rejection_by_form_needs_a_reason_from_the_list(zhang: TestClient, ben
     done = form_post(zhang, "/reviews/T-YC-01/R-2", action="reject", version=0, reason_code="plate_misread",
                      note="实为浙D22223")
     assert done.status_code == 303
-    trail = text_of(zhang.get("/reviews/T-YC-01/R-2").text.split('id="trail"', 1)[1].split("</ol>", 1)[0])
+    trail = part(zhang.get("/reviews/T-YC-01/R-2").text, 'id="trail"', "</ol>")
     assert "张初审 作废 待初审 → 已作废 车牌识别错误 实为浙D22223" in trail
 
 
@@ -338,7 +342,8 @@ def test_a_partner_system_gets_403_and_a_visitor_the_login_page(bench: Bench) ->
     with bench.client() as visitor:
         assert visitor.get("/reviews?state=pending_second").headers["location"] == \
             "/login?next=%2Freviews%3Fstate%3Dpending_second"
-        assert form_post(visitor, "/reviews/T-YC-01/R-1", action="approve", version=0).status_code == 303
+        sent = form_post(visitor, "/reviews/T-YC-01/R-1", "?state=open", action="approve", version=0)
+        assert sent.headers["location"] == "/login?next=%2Freviews%2FT-YC-01%2FR-1"  # the page, not the POST
     assert bench.cases() == 0
 
 

@@ -214,7 +214,7 @@ class UserRepository(Protocol):
     def drop_session(self, token_hash: str) -> None: ...
 
     def display_names(self, ids: list[int]) -> dict[int, str]:
-        """``显示名（用户名）`` of each user id."""
+        """The display name of each user id."""
 
 
 class PasswordHasher(Protocol):

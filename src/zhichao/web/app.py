@@ -14,16 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
 from zhichao.web.api import evidence, ingest, reads, registers, reviews
-from zhichao.web.console import pages
+from zhichao.web.console import pages, review_pages
+from zhichao.web.errors import status_of
 
 STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
-# Domain errors carry no HTTP status (the domain knows nothing of HTTP): the edge decides here.
-_DOMAIN_STATUS = {
-    "same_reviewer": 403,
-    "illegal_transition": 409,
-    "blocked_by_screening": 409,
-    "too_large": 413,
-}
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 _HTTP_MESSAGES = {401: "需要登录", 403: "无权访问", 404: "找不到该地址", 405: "不支持该请求方法"}
 
@@ -39,7 +33,7 @@ def _wants_page(request: Request) -> bool:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ZhichaoError)
     async def on_zhichao_error(request: Request, exc: ZhichaoError) -> Response:
-        status = getattr(exc, "status", None) or _DOMAIN_STATUS.get(exc.code, 400)
+        status = status_of(exc)
         if _wants_page(request):
             return pages.error_page(request, status, exc.message)
         return _error(status, exc.code, exc.message, exc.details)
@@ -77,6 +71,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(registers.router)
     app.include_router(evidence.router)
     app.include_router(pages.router)
+    app.include_router(review_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

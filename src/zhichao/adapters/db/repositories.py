@@ -95,9 +95,9 @@ class SqlUserRepository:
     def display_names(self, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}
-        query = select(users.c.id, users.c.display_name, users.c.username).where(users.c.id.in_(ids))
+        query = select(users.c.id, users.c.display_name).where(users.c.id.in_(ids))
         with self._db.reader.connect() as conn:
-            return {i: f"{name}（{username}）" for i, name, username in conn.execute(query)}
+            return {int(i): str(name) for i, name in conn.execute(query)}
 
     def drop_session(self, token_hash: str) -> None:
         with self._db.writer.begin() as conn:

@@ -1,0 +1,16 @@
+"""HTTP statuses for domain errors. The domain knows nothing of HTTP: the edge decides here, once,
+for the API's error handler and the console's form routes alike."""
+
+from __future__ import annotations
+
+DOMAIN_STATUS = {
+    "same_reviewer": 403,
+    "illegal_transition": 409,
+    "blocked_by_screening": 409,
+    "too_large": 413,
+}
+
+
+def status_of(exc: Exception) -> int:
+    """The status a ``ZhichaoError`` is answered with (services' errors carry their own)."""
+    return getattr(exc, "status", None) or DOMAIN_STATUS.get(getattr(exc, "code", ""), 400)
