@@ -103,6 +103,8 @@ def test_rejected_records_are_kept_with_their_raw_bytes_and_reason(container: Co
         ({"captured_at": "2026-11-26T15:00:00+08:00"}, "captured_at", "in_future"),
         ({"captured_at": "2026-11-26T13:30:00"}, "captured_at", "invalid"),
         ({"plate_color": "purple"}, "plate_color", "invalid"),
+        ({"gross_weight_kg": 9.223372036854776e18}, "gross_weight_kg", "invalid"),  # found by hypothesis
+        ({"height_mm": 10**12}, "height_mm", "invalid"),
         ({"record_id": "has space"}, "record_id", "invalid"),
         ({"images": [{"kind": "plate", "sha256": "ABC", "content_type": "image/jpeg"}]}, "images", "invalid"),
     ],

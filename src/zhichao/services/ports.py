@@ -128,8 +128,9 @@ class IngestTransaction(Protocol):
     def queue_reviews(self, rows: Sequence[NewRecord], now: datetime) -> None:
         """Put actionable records in the review queue (pending first review)."""
 
-    def nearby(self, station_id: str, plates: Sequence[str], start: datetime, end: datetime) -> list[NewRecord]:
-        """Stored passages of these plates at this station captured in [start, end]."""
+    def nearby(self, station_id: str, plates: Sequence[str], start: datetime, end: datetime) -> list[Any]:
+        """Stored passages of these plates at this station captured in [start, end]: each with
+        ``station_id``, ``record_id``, ``lane``, ``captured_at`` and ``plate``."""
 
     def permits_for(self, plates: Sequence[str]) -> list[Any]:
         """The oversize-transport permits of these plates (domain ``Permit`` objects)."""

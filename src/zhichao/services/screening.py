@@ -89,18 +89,22 @@ def context_flags(tx: IngestTransaction, rows: Sequence[NewRecord], station: Sta
     return out
 
 
-def _double_captures(row: NewRecord, same_plate: Sequence[NewRecord], policy: ScreeningPolicy,
+def _double_captures(row: NewRecord, same_plate: Sequence[Any], policy: ScreeningPolicy,
                      tz: tzinfo) -> list[FlagRow]:
     """Of two captures of one crossing, the later one is the double, whichever arrived first."""
     out: list[FlagRow] = []
+    this = passage_of(row, tz)
     for other in same_plate:
         if other.record_id == row.record_id:
             continue
-        earlier, later = (other, row) if (other.captured_at, other.record_id) < (row.captured_at, row.record_id) \
-            else (row, other)
-        seen = NearbyPassage(f"{earlier.station_id}/{earlier.record_id}", earlier.lane, earlier.captured_at,
-                             earlier.plate)
-        flag = double_capture(passage_of(later, tz), [seen], policy)
+        seen = NearbyPassage(f"{other.station_id}/{other.record_id}", other.lane, other.captured_at, other.plate)
+        if (other.captured_at, other.record_id) < (row.captured_at, row.record_id):
+            flag = double_capture(this, [seen], policy)
+            flagged = (row.station_id, row.record_id)
+        else:  # the stored one is the later capture: it is the double, judged against this record
+            mine = NearbyPassage(f"{row.station_id}/{row.record_id}", row.lane, row.captured_at, row.plate)
+            flag = double_capture(this._replace(lane=other.lane, captured_at=other.captured_at), [mine], policy)
+            flagged = (other.station_id, other.record_id)
         if flag is not None:
-            out += _rows(later, [flag])
+            out += flag_rows(*flagged, [flag])
     return out

@@ -23,7 +23,12 @@ SHA256_PATTERN = r"^[0-9a-f]{64}$"
 PlateColor = Literal["blue", "yellow", "black", "white", "green", "yellow_green", "unknown"]
 VehicleTypeCode = Literal["rigid_truck", "centre_axle_train", "articulated_train", "full_trailer_train", "other"]
 ImageKind = Literal["plate", "front", "side", "rear", "overview"]
-NonNegative = Annotated[int, Meta(ge=0)]
+# Upper bounds the schema leaves open, so that absurd values get a field error instead of failing in the
+# database: 1 000 t is far above any road vehicle; 100 m is far above any vehicle dimension.
+MAX_KG = 1_000_000
+MAX_MM = 100_000
+Kilograms = Annotated[int, Meta(ge=0, le=MAX_KG)]
+Millimetres = Annotated[int, Meta(ge=0, le=MAX_MM)]
 
 
 class WireImage(Struct, frozen=True):
@@ -45,17 +50,17 @@ class WireRecord(Struct, frozen=True):
     plate: Annotated[str, Meta(max_length=16)]
     speed_kmh: Annotated[float, Meta(ge=0, le=200)]
     axle_count: Annotated[int, Meta(ge=2, le=12)]
-    axle_weights_kg: Annotated[list[NonNegative], Meta(min_length=2, max_length=12)]
-    gross_weight_kg: Annotated[int, Meta(gt=0)]
+    axle_weights_kg: Annotated[list[Kilograms], Meta(min_length=2, max_length=12)]
+    gross_weight_kg: Annotated[int, Meta(gt=0, le=MAX_KG)]
     plate_color: PlateColor | None = None
     plate_confidence: Annotated[float, Meta(ge=0, le=1)] | None = None
     axle_groups: Annotated[str, Meta(pattern=r"^[1-3](\+[1-3])*$")] | None = None
     vehicle_type: VehicleTypeCode | None = None
     drive_axle: Literal["single", "tandem"] | None = None
-    axle_spacings_mm: list[NonNegative] | None = None
-    length_mm: NonNegative | None = None
-    width_mm: NonNegative | None = None
-    height_mm: NonNegative | None = None
+    axle_spacings_mm: Annotated[list[Millimetres], Meta(max_length=11)] | None = None
+    length_mm: Millimetres | None = None
+    width_mm: Millimetres | None = None
+    height_mm: Millimetres | None = None
     direction: Annotated[str, Meta(max_length=32)] | None = None
     images: Annotated[list[WireImage], Meta(max_length=8)] | None = None
     video: WireVideo | None = None
@@ -83,15 +88,15 @@ FIELD_RULES: dict[str, str] = {
     "plate_confidence": "必须是 0–1 之间的数",
     "speed_kmh": "必须是 0–200 之间的数（km/h）",
     "axle_count": "必须是 2–12 的整数",
-    "axle_weights_kg": "必须是 2–12 个非负整数（kg）组成的数组",
-    "gross_weight_kg": "必须是大于 0 的整数（kg）",
+    "axle_weights_kg": "必须是 2–12 个 0–1000000 的整数（kg）组成的数组",
+    "gross_weight_kg": "必须是 1–1000000 的整数（kg）",
     "axle_groups": "必须形如 1+2+3（每组 1–3 轴）",
     "vehicle_type": "必须是 rigid_truck、centre_axle_train、articulated_train、full_trailer_train、other 之一",
     "drive_axle": "必须是 single 或 tandem",
-    "axle_spacings_mm": "必须是非负整数（mm）组成的数组",
-    "length_mm": "必须是非负整数（mm）",
-    "width_mm": "必须是非负整数（mm）",
-    "height_mm": "必须是非负整数（mm）",
+    "axle_spacings_mm": "必须是最多 11 个 0–100000 的整数（mm）组成的数组",
+    "length_mm": "必须是 0–100000 的整数（mm）",
+    "width_mm": "必须是 0–100000 的整数（mm）",
+    "height_mm": "必须是 0–100000 的整数（mm）",
     "direction": "必须是最多 32 个字符的字符串",
     "images": "最多 8 项，每项含 kind（plate/front/side/rear/overview）、sha256（64 位小写十六进制）、content_type",
     "video": "必须含 sha256（64 位小写十六进制）与 content_type",

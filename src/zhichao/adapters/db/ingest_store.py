@@ -19,16 +19,14 @@ import msgspec
 from sqlalchemy import Connection, bindparam, case, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from zhichao.adapters.db import lookups
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.registers import onsite_for, permits_for
 from zhichao.adapters.db.tables import (
     records,
     rejected_input,
-    review_items,
     stations,
 )
 from zhichao.adapters.db.types import UtcDateTime, sqlite_text
-from zhichao.domain.review import PENDING_FIRST
 from zhichao.domain.screening import OnsiteHandling, Permit
 from zhichao.services.ports import CountKey, Counts, FlagRow, NewRecord, Rejection, StationInfo
 
@@ -206,22 +204,17 @@ class SqlIngestTransaction:
         upsert_flags(self._conn, flags, now)
 
     def queue_reviews(self, rows: Sequence[NewRecord], now: datetime) -> None:
-        self._conn.execute(insert(review_items), [
-            {"station_id": r.station_id, "record_id": r.record_id, "captured_at": r.captured_at, "plate": r.plate,
-             "band": r.band, "overload_rate_x100": r.overload_rate_x100, "state": PENDING_FIRST, "version": 0,
-             "queued_at": now} for r in rows])
+        lookups.queue_reviews(self._conn, [(r.station_id, r.record_id, r.captured_at, r.plate, r.band,
+                                            r.overload_rate_x100) for r in rows], now)
 
-    def nearby(self, station_id: str, plates: Sequence[str], start: datetime, end: datetime) -> list[NewRecord]:
-        c = records.c
-        query = select(*(c[name] for name in COLUMNS)).where(
-            c.plate.in_(plates), c.station_id == station_id, c.captured_at.between(start, end))
-        return [NewRecord(*row) for row in self._conn.execute(query)]
+    def nearby(self, station_id: str, plates: Sequence[str], start: datetime, end: datetime) -> list[lookups.Twin]:
+        return lookups.twins(self._conn, station_id, plates, start, end)
 
     def permits_for(self, plates: Sequence[str]) -> list[Permit]:
-        return permits_for(self._conn, plates)
+        return lookups.permits_for(self._conn, plates)
 
     def onsite_for(self, plates: Sequence[str], start: datetime, end: datetime) -> list[OnsiteHandling]:
-        return onsite_for(self._conn, plates, start, end)
+        return lookups.onsite_for(self._conn, plates, start, end)
 
     def touch_station(self, station_id: str, last_record_at: datetime | None, received_at: datetime) -> None:
         values: dict[str, Any] = {"last_received_at": received_at}

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
 
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import onsite_handlings, permits
-from zhichao.domain.screening import OnsiteHandling, Permit
-
-
-def permits_for(conn: Connection, plates: Sequence[str]) -> list[Permit]:
-    c = permits.c
-    query = select(c.number, c.plate, c.valid_from, c.valid_to, c.roads, c.max_gross_kg).where(c.plate.in_(plates))
-    return [Permit(n, p, f, t, tuple(roads), g) for n, p, f, t, roads, g in conn.execute(query)]
-
-
-def onsite_for(conn: Connection, plates: Sequence[str], start: datetime, end: datetime) -> list[OnsiteHandling]:
-    c = onsite_handlings.c
-    query = select(c.reference, c.plate, c.handled_at).where(c.plate.in_(plates), c.handled_at.between(start, end))
-    return [OnsiteHandling(*row) for row in conn.execute(query)]
 
 
 class SqlRegisters:
@@ -59,7 +45,3 @@ class SqlRegisters:
             query = query.where(onsite_handlings.c.plate == plate)
         with self._db.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
-
-    def context(self, plate: str, start: datetime, end: datetime) -> tuple[list[Permit], list[OnsiteHandling]]:
-        with self._db.reader.connect() as conn:
-            return permits_for(conn, [plate]), onsite_for(conn, [plate], start, end)

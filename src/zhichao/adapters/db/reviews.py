@@ -63,9 +63,12 @@ class SqlReviewRepository:
             yield SqlReviewTransaction(conn)
 
     def queue(self, f: ReviewFilter) -> list[dict[str, Any]]:
-        ri, s = review_items.c, stations.c
-        query = (select(*_ITEM_COLUMNS, s.name.label("station_name"), s.county_code)
+        ri, s, r = review_items.c, stations.c, records.c
+        # The few record columns a queue row shows, joined here so a page of 100 is one query.
+        query = (select(*_ITEM_COLUMNS, s.name.label("station_name"), s.county_code, r.plate_color, r.axle_count,
+                        r.axle_groups, r.gross_weight_kg, r.limit_kg, r.fine_yuan)
                  .join(stations, stations.c.station_id == ri.station_id)
+                 .join(records, and_(r.station_id == ri.station_id, r.record_id == ri.record_id))
                  .where(ri.state.in_(f.states)))
         if f.station_id:
             query = query.where(ri.station_id == f.station_id)

@@ -145,10 +145,8 @@ def queue_page(request: Request, f: Filters, empty: str = "", done: str = "") ->
     names = {s.station_id: s.name for s in stations}
     rows = []
     for i in items:
-        record = c.records.one(i["station_id"], i["record_id"])  # the queue row carries no weights yet
-        if record is not None:
-            rows.append(queue_row(i, record, names, tz, record_url(i["station_id"], i["record_id"], f),
-                                  _workable(i, user)))
+        rows.append(queue_row(i, _queue_record(i), names, tz, record_url(i["station_id"], i["record_id"], f),
+                              _workable(i, user)))
     return _render(request, "review_queue.html", {
         "user": user, "nav": "reviews", "rows": rows, "f": f, "limit": QUEUE_LIMIT, "empty": bool(empty),
         "done": L.REVIEW_ACTIONS.get(done), "today": review_service.my_day(c.reviews, user, c.clock())
@@ -157,6 +155,15 @@ def queue_page(request: Request, f: Filters, empty: str = "", done: str = "") ->
         "state_filters": L.REVIEW_FILTERS, "bands": L.REVIEW_BANDS, "station_groups": _station_options(stations),
         "counties": L.COUNTIES, "flag_labels": FLAG_LABELS, "filtered": f != QueueFilter(),
     })  # fmt: skip
+
+
+def _queue_record(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The record fields a queue row shows, from the queue item (which carries them)."""
+    return {"captured_at": item["captured_at"].isoformat(), "plate": item["plate"], "plate_color": item["plate_color"],
+            "axle_count": item["axle_count"], "axle_groups": item["axle_groups"],
+            "gross_weight_kg": item["gross_weight_kg"],
+            "verdict": {"limit_kg": item["limit_kg"], "overload_rate_pct": item["overload_rate_x100"] / 100,
+                        "fine_yuan": item["fine_yuan"]}}
 
 
 def _key(item: Mapping[str, Any]) -> tuple[datetime, str, str]:
