@@ -185,3 +185,11 @@ def test_the_latest_passages_are_ordered_by_capture_time_not_arrival(api: Api) -
                   light("newest", captured_at="2026-11-26T13:40:00+08:00")))
     listed = api.get("/api/v1/records?limit=10").json()["records"]
     assert [r["record_id"] for r in listed] == ["newest", "new", "late"]
+
+
+def test_a_record_shows_its_screening_flags_stored_or_computed(api: Api) -> None:
+    api.post(body(light("quiet", flags=["lane_straddle"]), record("loud", plate="")))
+    quiet = api.get("/api/v1/records/S1/quiet").json()["screening_flags"]
+    assert [(f["code"], f["blocking"]) for f in quiet] == [("controller_lane_straddle", True)]
+    loud = api.get("/api/v1/records/S1/loud").json()["screening_flags"]
+    assert ("plate_unread", True) in [(f["code"], f["blocking"]) for f in loud]

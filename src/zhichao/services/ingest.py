@@ -189,7 +189,10 @@ class _Batch:
                 self.judged += 1
                 row = judged_row(rec, self.now, self.policy.rules, mpe)
                 found = record_flags(row, device, screening, tz)
-                if found:
+                # Every record is screened; the flags are kept with the records people will review.
+                # For the others they follow from the record and the registry whenever asked
+                # (services/records.get_record), so storing them would only slow ingest.
+                if found and row.actionable:
                     self.flags[row.record_id] = flag_rows(row.station_id, row.record_id, found)
                 yield row
 

@@ -227,6 +227,9 @@ class PasswordHasher(Protocol):
 class RecordReader(Protocol):
     def one(self, station_id: str, record_id: str) -> dict[str, Any] | None: ...
 
+    def stored_flags(self, station_id: str, record_id: str) -> list[dict[str, Any]]:
+        """The record's active screening flags as stored (records in review have them)."""
+
     def by_plate(self, plate: str, overloaded: bool | None, limit: int,
                  before_id: int | None) -> list[dict[str, Any]]: ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from zhichao.domain.plates import normalize_plate
@@ -13,10 +14,15 @@ MAX_PAGE = 500
 CLOSED_CASE_STATES = ("closed",)  # the case workflow adds its final states here
 
 
-def get_record(reader: RecordReader, station_id: str, record_id: str) -> dict[str, Any]:
+def get_record(reader: RecordReader, station_id: str, record_id: str,
+               screening: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """One record with its screening flags: as stored when it is in review, else as the record-only
+    rules say (they are pure functions of the record and the station's registry)."""
     found = reader.one(station_id, record_id)
     if found is None:
         raise NotFound("record_not_found", f"站点 {station_id} 没有编号为 {record_id} 的过车记录")
+    stored = reader.stored_flags(station_id, record_id)
+    found["screening_flags"] = stored if stored or screening is None else screening(found)
     return found
 
 

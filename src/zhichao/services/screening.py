@@ -30,16 +30,14 @@ def device_of(station: StationInfo) -> Device:
 
 
 def passage_of(row: NewRecord, tz: tzinfo) -> Passage:
-    images = tuple(str(_field(i, "kind")) for i in row.images or ())
+    """The rules' view of a stored row (built for every ingested record: kept to plain tuple work)."""
+    images = row.images
     return Passage(
         row.station_id, row.lane, row.captured_at, row.captured_at.astimezone(tz).date(),
         row.plate, row.plate_raw, row.plate_confidence, row.speed_kmh, row.gross_weight_kg,
-        tuple(row.axle_weights_kg), tuple(row.flags or ()), images, row.video is not None,
+        tuple(row.axle_weights_kg), tuple(row.flags) if row.flags else (),
+        tuple([i["kind"] for i in images]) if images else (), row.video is not None,
     )
-
-
-def _field(item: object, name: str) -> object:
-    return item[name] if isinstance(item, dict) else getattr(item, name)
 
 
 def record_flags(row: NewRecord, device: Device, policy: ScreeningPolicy, tz: tzinfo) -> tuple[Flag, ...]:
@@ -108,3 +106,11 @@ def _double_captures(row: NewRecord, same_plate: Sequence[Any], policy: Screenin
         if flag is not None:
             out += flag_rows(*flagged, [flag])
     return out
+
+
+def flags_of_view(record: dict[str, Any], station: StationInfo | None, policy: ScreeningPolicy,
+                  tz: tzinfo) -> list[dict[str, Any]]:
+    """The record-only rules' flags for a record as the API shows it."""
+    device = device_of(station) if station else Device(None, None, None, None)
+    return [{"code": f.code, "blocking": f.blocking, "detail": f.detail}
+            for f in screen(passage_of_view(record, tz), device, policy)]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import RowMapping, and_, delete, insert, select, update
 
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import cases, records, review_items, sessions, stations, users
+from zhichao.adapters.db.tables import cases, record_flags, records, review_items, sessions, stations, users
 from zhichao.services.ports import Station, User
 
 _STATION_FIELDS = Station.__dataclass_fields__
@@ -123,7 +123,7 @@ def record_view(row: RowMapping, tz: tzinfo) -> dict[str, Any]:
     out["verdict"]["band"] = out.pop("band")
     sizes = out.pop("size_violations")
     out["size_violations"] = sizes.split(",") if sizes else []
-    out["screening_flags"] = []  # screening rules arrive with the review workbench
+    out["screening_flags"] = []  # filled by the reader: stored flags, or the rules' answer
     out["id"] = row["id"]
     return out
 
@@ -141,6 +141,14 @@ class SqlRecordReader:
         rows = self._rows(select(records).where(records.c.station_id == station_id,
                                                 records.c.record_id == record_id))
         return rows[0] if rows else None
+
+    def stored_flags(self, station_id: str, record_id: str) -> list[dict[str, Any]]:
+        rf = record_flags.c
+        query = (select(rf.code, rf.blocking, rf.detail)
+                 .where(rf.station_id == station_id, rf.record_id == record_id, rf.cleared_at.is_(None))
+                 .order_by(rf.code))
+        with self._db.reader.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def by_plate(self, plate: str, overloaded: bool | None, limit: int, before_id: int | None) -> list[dict[str, Any]]:
         query = select(records).where(records.c.plate == plate)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhichao.services import records as record_service
 from zhichao.services.auth import CHECK_ROLES, READ_ROLES
+from zhichao.services.screening import flags_of_view
 from zhichao.services.stations import health
 from zhichao.web.deps import container, user_with_role
 
@@ -19,7 +20,13 @@ router = APIRouter(prefix="/api/v1", tags=["records (查询)"])
 @router.get("/records/{station_id}/{record_id}", summary="一条过车记录及其判定")
 def get_record(station_id: str, record_id: str, request: Request) -> dict[str, Any]:
     user_with_role(request, READ_ROLES)
-    return record_service.get_record(container(request).records, station_id, record_id)
+    c = container(request)
+
+    def rules(record: dict[str, Any]) -> list[dict[str, Any]]:
+        station = c.ingest_store.station(record["station_id"])
+        return flags_of_view(record, station, c.ingest_policy.screening, c.ingest_policy.tz)
+
+    return record_service.get_record(c.records, station_id, record_id, rules)
 
 
 @router.get("/records", summary="最新过车记录（控制台使用）")
