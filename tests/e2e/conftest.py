@@ -10,9 +10,6 @@ other settings or the demo network.
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -20,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
+from tests.e2e.browser import ARGS, CHROMIUM, serve
 from zhichao.bootstrap import Container, build
 from zhichao.config import Settings
 from zhichao.services.auth import add_user
@@ -140,19 +137,18 @@ class LiveConsole:
 def live_console(console: Console) -> Iterator[LiveConsole]:
     """The real app served by uvicorn on a free port, in a thread of this process (so a test can
     ingest with ``console.ingest`` and see the page change)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(console.container), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)  # not the main thread, so uvicorn installs no signal handlers
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the console server did not start")
-        time.sleep(0.05)
-    yield LiveConsole(f"http://127.0.0.1:{port}", console)
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with serve(create_app(console.container)) as url:
+        yield LiveConsole(url, console)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright (which must never download a browser of its own)."""
+    if not CHROMIUM.exists():
+        pytest.skip("no system Chromium at /usr/bin/chromium (Playwright must not download one)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()

@@ -7,65 +7,25 @@ in UTC on purpose: times must still be shown in Shanghai time, by the server and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.browser import log_in, open_page, shot
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 ROWS = "#passages tbody tr"
 ROW_TEXTS = "rows => rows.map(r => r.className.replace(' is-new', '') + ' | ' + r.innerText)"
 # Chromium logs every 4xx page as an error; the failed login (401) and the partner's 403 are meant.
 EXPECTED_STATUS = re.compile(r"^Failed to load resource: the server responded with a status of 40[13]\b")
 
 
-def _keep(errors: list[str], text: str) -> None:
-    if not EXPECTED_STATUS.match(text):
-        errors.append(text)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no system Chromium at /usr/bin/chromium (Playwright must not download one)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield launched
-        launched.close()
-
-
-def open_page(browser: Any, errors: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="UTC")
-    page = context.new_page()
-    page.on("console", lambda message: _keep(errors, message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page
-
-
-def shot(page: Any, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
-
-
-def log_in(page: Any, username: str, password: str) -> None:
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-
-
-@pytest.mark.parametrize("console_options", [{"network": True}])
 def test_a_reviewer_logs_in_and_watches_passages_arrive_live(browser: Any, live_console: Any) -> None:
     from playwright.sync_api import expect
 
     console, url, errors = live_console.console, live_console.url, []
-    page = open_page(browser, errors)
+    page = open_page(browser, errors, EXPECTED_STATUS)
 
     page.goto(url + "/")
     expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
@@ -121,7 +81,7 @@ def test_a_partner_system_account_sees_a_403_page(browser: Any, live_console: An
     from playwright.sync_api import expect
 
     errors: list[str] = []
-    page = open_page(browser, errors)
+    page = open_page(browser, errors, EXPECTED_STATUS)
     page.goto(live_console.url + "/login")
     shot(page, "login.png")
     log_in(page, "partner1", live_console.console.passwords["partner1"])

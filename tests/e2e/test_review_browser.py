@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import io
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
+from tests.e2e.browser import log_in, open_page, serve, shot
 from tests.e2e.test_review_pages import Bench, review_app
 from zhichao.domain.plates import normalize_plate
 from zhichao.domain.review import Decision
@@ -29,8 +27,6 @@ from zhichao.services import reviews as review_service
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 FONTS = Path("/usr/share/fonts/opentype/noto")
 # Chromium logs every 4xx answer as an error; the 409 of a decision someone else made first is meant.
 EXPECTED_STATUS = re.compile(r"^Failed to load resource: the server responded with a status of 409\b")
@@ -76,19 +72,6 @@ def _jpeg(image: Any) -> bytes:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no system Chromium at /usr/bin/chromium (Playwright must not download one)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
 def desk(console: Any) -> Iterator[tuple[str, Bench]]:
     """Four photographed records and the console's OL-1, served with the workbench by uvicorn."""
     bench = Bench(console)
@@ -97,40 +80,8 @@ def desk(console: Any) -> Iterator[tuple[str, Bench]]:
     for record_id, plate, ago_s, station_id in records:
         bench.add(record_id, plate, station_id=station_id, ago_s=ago_s, painter=painted, plate_color="yellow",
                   plate_confidence=0.96)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(review_app(console.container), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the console server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", bench
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
-
-
-def open_page(browser: Any, errors: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="UTC")
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not EXPECTED_STATUS.match(m.text)
-            else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page
-
-
-def shot(page: Any, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
-
-
-def log_in(page: Any, username: str, password: str) -> None:
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    with serve(review_app(console.container)) as url:
+        yield url, bench
 
 
 def photos_loaded(page: Any) -> None:
@@ -151,7 +102,7 @@ def test_two_reviewers_clear_records_with_the_keyboard_and_one_case_is_opened(br
 
     url, bench = desk
     errors: list[str] = []
-    page = open_page(browser, errors)
+    page = open_page(browser, errors, EXPECTED_STATUS)
     page.goto(url + "/")
     log_in(page, "zhang", bench.passwords["zhang"])
     page.get_by_role("link", name="审核", exact=True).click()

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, bindparam, case, insert, select, text, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from zhichao.adapters.db import lookups
@@ -26,7 +26,7 @@ from zhichao.adapters.db.tables import (
     rejected_input,
     stations,
 )
-from zhichao.adapters.db.types import UtcDateTime, sqlite_text
+from zhichao.adapters.db.types import sqlite_text
 from zhichao.domain.screening import OnsiteHandling, Permit
 from zhichao.services.ports import CountKey, Counts, FlagRow, NewRecord, Rejection, StationInfo
 
@@ -42,12 +42,20 @@ _PG_INSERT = (
 )
 _COUNT_FIELDS = ("trucks", "overloaded", "actionable", "over_highway_line", "gross_100t",
                  "plate_unread", "gross_kg_sum", "overload_kg_sum")
-_UPSERT_COUNTS = text(
+# Driver-level, like the records themselves: these run once per batch on the hot path.
+_UPSERT_COUNTS = (
     "INSERT INTO hourly_counts (station_id, hour, axle_count, band, " + ", ".join(_COUNT_FIELDS) + ") "
-    "VALUES (:station_id, :hour, :axle_count, :band, " + ", ".join(f":{f}" for f in _COUNT_FIELDS) + ") "
+    "VALUES (" + ", ".join(["{p}"] * (4 + len(_COUNT_FIELDS))) + ") "
     "ON CONFLICT (station_id, hour, axle_count, band) DO UPDATE SET "
     + ", ".join(f"{f} = hourly_counts.{f} + excluded.{f}" for f in _COUNT_FIELDS)
-).bindparams(bindparam("hour", type_=UtcDateTime))
+)
+# The station's last record time only moves forward (a late batch must not move it back).
+_TOUCH_STATION = (
+    "UPDATE stations SET last_received_at = {p}, last_record_at = CASE "
+    "WHEN last_record_at IS NULL OR last_record_at < {p} THEN {p} ELSE last_record_at END "
+    "WHERE station_id = {p}"
+)
+_TOUCH_RECEIVED = "UPDATE stations SET last_received_at = {p} WHERE station_id = {p}"
 # Driver-level (a few percent of records carry a flag: tens of rows a batch on the hot path).
 _UPSERT_FLAG = (
     "INSERT INTO record_flags (station_id, record_id, code, blocking, detail, raised_at) "
@@ -183,13 +191,18 @@ class SqlIngestTransaction:
                     break
         return inserted
 
+    def _driver(self, sql: str) -> tuple[Any, str]:
+        sqlite = self._dialect == "sqlite"
+        return self._conn.connection.driver_connection.cursor(), sql.format(p="?" if sqlite else "%s")  # type: ignore[union-attr]
+
+    def _when(self, value: datetime | None) -> Any:
+        return sqlite_text(value) if value is not None and self._dialect == "sqlite" else value
+
     def add_counts(self, counts: Mapping[CountKey, Counts]) -> None:
         # Sorted so that concurrent PostgreSQL writers lock counter rows in the same order.
-        params = [
-            {**key._asdict(), **{f: getattr(c, f) for f in _COUNT_FIELDS}}
-            for key, c in sorted(counts.items())
-        ]
-        self._conn.execute(_UPSERT_COUNTS, params)
+        cursor, sql = self._driver(_UPSERT_COUNTS)
+        cursor.executemany(sql, [(k.station_id, self._when(k.hour), k.axle_count, k.band,
+                                  *(getattr(c, f) for f in _COUNT_FIELDS)) for k, c in sorted(counts.items())])
 
     def add_rejections(self, rejections: Iterable[Rejection]) -> None:
         rows = [
@@ -217,13 +230,13 @@ class SqlIngestTransaction:
         return lookups.onsite_for(self._conn, plates, start, end)
 
     def touch_station(self, station_id: str, last_record_at: datetime | None, received_at: datetime) -> None:
-        values: dict[str, Any] = {"last_received_at": received_at}
-        if last_record_at is not None:
-            col = stations.c.last_record_at
-            values["last_record_at"] = case(
-                (col.is_(None), last_record_at), (col < last_record_at, last_record_at), else_=col
-            )
-        self._conn.execute(update(stations).where(stations.c.station_id == station_id).values(**values))
+        if last_record_at is None:
+            cursor, sql = self._driver(_TOUCH_RECEIVED)
+            cursor.execute(sql, (self._when(received_at), station_id))
+            return
+        cursor, sql = self._driver(_TOUCH_STATION)
+        last = self._when(last_record_at)
+        cursor.execute(sql, (self._when(received_at), last, last, station_id))
 
 
 class SqlIngestStore:
