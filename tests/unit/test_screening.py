@@ -2,17 +2,17 @@
 defaults unless a row says otherwise; each is written in a comment where a row sits on its edge."""
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import pytest
 
+from tests.unit.screening_cases import CLEAN, passage
 from zhichao.domain import screening_context
 from zhichao.domain.screening import (
     BLOCKING_CODES,
     FLAG_LABELS,
     Device,
     Flag,
-    Passage,
     ScreeningPolicy,
     certificate,
     controller_flags,
@@ -24,18 +24,10 @@ from zhichao.domain.screening import (
     weights,
 )
 
-AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=8)))
-# A clean 6-axle train: axles sum exactly to the gross, plate read with high confidence.
-CLEAN = Passage(
-    "S01", 2, AT, date(2026, 3, 2), "浙D12345", "黄浙D12345", 0.95, 62.0, 49_000,
-    (7_000, 10_500, 10_500, 7_000, 7_000, 7_000), (), ("plate", "side"), True,
-)  # fmt: skip
 DEVICE = Device(date(2025, 6, 1), date(2026, 5, 31), 5.0, 100.0)
 POLICY = ScreeningPolicy()
 
 
-def passage(**changes):
-    return CLEAN._replace(**changes)
 
 
 def codes(flags):

@@ -2,14 +2,14 @@
 (LEGAL.md §4, §6). Windows are ScreeningPolicy's defaults; each edge row says which."""
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
+from tests.unit.screening_cases import AT, CLEAN, passage
 from zhichao.domain.screening import (
     NearbyPassage,
     OnsiteHandling,
-    Passage,
     Permit,
     ScreeningPolicy,
     double_capture,
@@ -18,16 +18,9 @@ from zhichao.domain.screening import (
     permit,
 )
 
-AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=8)))
-CLEAN = Passage(
-    "S01", 2, AT, date(2026, 3, 2), "浙D12345", "黄浙D12345", 0.95, 62.0, 49_000,
-    (7_000, 10_500, 10_500, 7_000, 7_000, 7_000), (), ("plate", "side"), True,
-)  # fmt: skip
 POLICY = ScreeningPolicy()
 
 
-def passage(**changes):
-    return CLEAN._replace(**changes)
 
 
 def seconds(n):

@@ -130,10 +130,13 @@ class SqlIngestTransaction:
         try:
             with self._conn.begin_nested():
                 insert_all(_keeping(rows, taken))
-            return taken
         except IntegrityError:
-            pass
-        taken.extend(rows)  # whatever the refused insert had not consumed yet
+            taken.extend(rows)  # whatever the refused insert had not consumed yet
+            return self._insert_unstored(taken)
+        return taken
+
+    def _insert_unstored(self, taken: list[NewRecord]) -> list[NewRecord]:
+        """The slow path: some rows are stored already. Look them up; insert and return the others."""
         by_station: dict[str, list[str]] = {}
         for r in taken:
             by_station.setdefault(r.station_id, []).append(r.record_id)
