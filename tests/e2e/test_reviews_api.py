@@ -297,3 +297,14 @@ def test_an_evidence_file_over_the_size_limit_is_413(container: Container) -> No
     desk.ingest(record("r1", images=image_refs(files)), with_photos=False)
     answer = desk.upload("r1", files["plate"])
     assert (answer.status_code, answer.json()["error"]["code"]) == (413, "too_large")
+
+
+def test_an_on_site_handling_registered_after_the_passage_still_blocks_approval(desk: Desk) -> None:
+    desk.ingest(record("r1"))
+    assert "handled_on_site" not in codes(desk, "r1")
+    desk.call("wang", "POST", "/onsite-handlings", json={"reference": "绍交现[2026]99", "plate": "浙D12345",
+                                                        "handled_at": "2026-11-26T13:45:00+08:00"})
+    refused = desk.decide("zhang", "r1", "approve")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "blocked_by_screening"
+    assert "handled_on_site" in codes(desk, "r1")  # kept, so the queue shows it too
+    assert desk.decide("zhang", "r1", "reject", reason_code="handled_on_site").json()["state"] == "rejected"

@@ -20,7 +20,7 @@ from zhichao.domain.review import (
     Decision,
     decide,
 )
-from zhichao.domain.screening import ScreeningPolicy, evidence_missing
+from zhichao.domain.screening import ScreeningPolicy, evidence_missing, handled_on_site, permit
 from zhichao.services.errors import Conflict, InvalidInput, NotFound
 from zhichao.services.ports import FlagRow, RecordReader, ReviewFilter, User
 from zhichao.services.screening import flag_rows, passage_of_view
@@ -55,6 +55,9 @@ class ReviewRepository(Protocol):
     def case_for(self, station_id: str, record_id: str) -> dict[str, Any] | None: ...
 
     def present_evidence(self, hashes: Sequence[str]) -> set[str]: ...
+
+    def context_for(self, station_id: str, plate: str, start: datetime,
+                    end: datetime) -> tuple[str | None, list[Any], list[Any]]: ...
 
     def actions_since(self, actor_id: int, since: datetime) -> dict[str, int]: ...
 
@@ -121,16 +124,19 @@ def review(ctx: ReviewContext, user: User, station_id: str, record_id: str, deci
            version: int, now: datetime) -> dict[str, Any]:
     """Apply one reviewer's decision; 409 if someone else acted on the record first."""
     record = ctx.records.one(station_id, record_id)
+    if record is None:
+        raise NotFound("review_not_found", f"站点 {station_id} 的记录 {record_id} 不在审核队列中")
+    late = evidence_flags(ctx, record, now, final=True) + register_flags(ctx, record)
+    if late:  # kept whatever the decision: the queue must show them too
+        with ctx.repo.transaction() as tx:
+            tx.raise_flags(late, now)
     with ctx.repo.transaction() as tx:
         item = tx.item(station_id, record_id)
-        if item is None or record is None:
+        if item is None:
             raise NotFound("review_not_found", f"站点 {station_id} 的记录 {record_id} 不在审核队列中")
         if item["version"] != version:
             raise Conflict("already_reviewed", "该记录已被其他审核员处理，请刷新后再看", {"state": item["state"]})
-        missing = evidence_flags(ctx, record, now, final=True)  # no approval without the photos, grace or not
-        if missing:
-            tx.raise_flags(missing, now)
-        blocked = bool(missing) or any(f["blocking"] for f in ctx.repo.flags(station_id, record_id))
+        blocked = any(f.blocking for f in late) or any(f["blocking"] for f in ctx.repo.flags(station_id, record_id))
         target = decide(item["state"], decision, first_reviewer=item["first_by"], blocked=blocked)
         if not tx.move(station_id, record_id, version, item["state"], _values(item["state"], target, decision, now)):
             raise Conflict("already_reviewed", "该记录已被其他审核员处理，请刷新后再看")
@@ -139,6 +145,17 @@ def review(ctx: ReviewContext, user: User, station_id: str, record_id: str, deci
                       "reason_code": decision.reason_code, "note": decision.note})
         case_id = tx.open_case(_case_values(record, user, now)) if target == APPROVED else None
     return {"state": target, "version": version + 1, "case_id": case_id}
+
+
+def register_flags(ctx: ReviewContext, record: dict[str, Any]) -> list[FlagRow]:
+    """Permits and on-site handlings registered since the record arrived: checked again at decision
+    time, so a late registration still keeps an act from being punished that should not be."""
+    passage = passage_of_view(record, ctx.tz)
+    window = timedelta(seconds=ctx.screening.onsite_window_s)
+    road, permits, handlings = ctx.repo.context_for(record["station_id"], record["plate"],
+                                                    passage.captured_at - window, passage.captured_at + window)
+    found = [permit(passage, permits, road), handled_on_site(passage, handlings, ctx.screening)]
+    return flag_rows(record["station_id"], record["record_id"], [f for f in found if f is not None])
 
 
 def _case_values(record: dict[str, Any], user: User, now: datetime) -> dict[str, Any]:

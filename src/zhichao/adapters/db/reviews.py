@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
+from zhichao.adapters.db import lookups
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import cases, evidence, record_flags, records, review_events, review_items, stations
+from zhichao.domain.screening import OnsiteHandling, Permit
 from zhichao.services.ports import FlagRow, ReviewFilter
 
 _ITEM_COLUMNS = (review_items.c.station_id, review_items.c.record_id, review_items.c.captured_at,
@@ -124,6 +126,13 @@ class SqlReviewRepository:
         with self._db.reader.connect() as conn:
             row = conn.execute(select(cases).where(_key(cases, station_id, record_id))).first()
         return None if row is None else dict(row._mapping)
+
+    def context_for(self, station_id: str, plate: str, start: datetime,
+                    end: datetime) -> tuple[str | None, list[Permit], list[OnsiteHandling]]:
+        """The station's road, the plate's permits and its on-site handlings in [start, end]."""
+        with self._db.reader.connect() as conn:
+            road = conn.execute(select(stations.c.road).where(stations.c.station_id == station_id)).scalar()
+            return road, lookups.permits_for(conn, [plate]), lookups.onsite_for(conn, [plate], start, end)
 
     def present_evidence(self, hashes: Sequence[str]) -> set[str]:
         if not hashes:
