@@ -180,6 +180,20 @@ def cmd_register_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from zhichao.adapters.db.audit import SqlAuditLog
+    from zhichao.bootstrap import build_current
+    from zhichao.services.audit import verify_chain
+
+    c = build_current()
+    result = verify_chain(SqlAuditLog(c.db))
+    if not result.ok:
+        print(f"审计链被篡改：第 {result.first_bad_seq} 条 {result.reason}")
+        return 1
+    print(f"审计链完整：{result.count} 条（末条哈希 {result.last_hash}）")
+    return 0
+
+
 def _register_parsers(sub: Any) -> None:
     for name, help_text in (("permit", "oversize-transport permits (超限运输许可)"),
                             ("onsite", "on-site handlings (现场处理)")):
@@ -269,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     _ocr_parser(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="check the hash chain; exit 1 if it was tampered with").set_defaults(
+        handler=cmd_audit_verify)
     return parser
 
 

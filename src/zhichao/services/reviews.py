@@ -40,6 +40,9 @@ class ReviewTransaction(Protocol):
 
     def raise_flags(self, flags: Sequence[FlagRow], now: datetime) -> None: ...
 
+    def audit(self, *, at: datetime, actor: str, origin: str, action: str, subject: str,
+              details: dict[str, Any]) -> None: ...
+
 
 class ReviewRepository(Protocol):
     def transaction(self) -> Any: ...
@@ -121,8 +124,11 @@ def _values(state: str, target: str, decision: Decision, now: datetime) -> dict[
 
 
 def review(ctx: ReviewContext, user: User, station_id: str, record_id: str, decision: Decision, *,
-           version: int, now: datetime) -> dict[str, Any]:
-    """Apply one reviewer's decision; 409 if someone else acted on the record first."""
+           version: int, now: datetime, origin: str = "api") -> dict[str, Any]:
+    """Apply one reviewer's decision; 409 if someone else acted on the record first.
+
+    ``origin`` (the client's IP, or "cli") goes into the audit entry written in the same transaction.
+    """
     record = ctx.records.one(station_id, record_id)
     if record is None:
         raise NotFound("review_not_found", f"站点 {station_id} 的记录 {record_id} 不在审核队列中")
@@ -144,6 +150,10 @@ def review(ctx: ReviewContext, user: User, station_id: str, record_id: str, deci
                       "action": decision.action, "from_state": item["state"], "to_state": target,
                       "reason_code": decision.reason_code, "note": decision.note})
         case_id = tx.open_case(_case_values(record, user, now)) if target == APPROVED else None
+        tx.audit(at=now, actor=f"user:{user.id}", origin=origin, action=f"review.{decision.action}",
+                 subject=f"record:{station_id}/{record_id}",
+                 details={"from_state": item["state"], "to_state": target, "reason_code": decision.reason_code,
+                          "note": decision.note, "case_id": case_id})
     return {"state": target, "version": version + 1, "case_id": case_id}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from zhichao.adapters.db import lookups
+from zhichao.adapters.db import audit, lookups
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import cases, evidence, record_flags, records, review_events, review_items, stations
 from zhichao.domain.screening import OnsiteHandling, Permit
@@ -53,6 +53,11 @@ class SqlReviewTransaction:
         from zhichao.adapters.db.ingest_store import upsert_flags
 
         upsert_flags(self._conn, flags, now)
+
+    def audit(self, *, at: datetime, actor: str, origin: str, action: str, subject: str,
+              details: Mapping[str, Any]) -> None:
+        """Append to the audit log in this transaction, so the entry commits with the decision."""
+        audit.append(self._conn, at=at, actor=actor, origin=origin, action=action, subject=subject, details=details)
 
 
 class SqlReviewRepository:

@@ -310,3 +310,20 @@ plate_readings = Table(
     PrimaryKeyConstraint("station_id", "record_id"),
     Index("ix_plate_readings_state_queued_at", "state", "queued_at"),
 )
+
+# The tamper-evident audit log (domain/audit.py has the hash recipe). Append-only: `seq` is assigned by
+# adapters/db/audit.py inside the acting transaction (not autoincrement), so the chain order is explicit.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("origin", String(64), nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("subject", String(128), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_subject", "subject"),
+)

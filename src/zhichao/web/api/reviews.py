@@ -61,4 +61,4 @@ def decide(station_id: str, record_id: str, body: DecisionBody, request: Request
     c = container(request)
     decision = Decision(body.action, user.id, body.reason_code, (body.note or "").strip() or None)
     return review_service.review(c.reviews, user, station_id, record_id, decision, version=body.version,
-                                 now=c.clock())
+                                 now=c.clock(), origin=request.client.host if request.client else "unknown")

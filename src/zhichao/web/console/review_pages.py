@@ -306,7 +306,8 @@ def decide(station_id: str, record_id: str, request: Request, f: Filters, action
     c = container(request)
     decision = Decision(action, user.id, reason_code or None, note.strip()[:500] or None)
     try:
-        review_service.review(c.reviews, user, station_id, record_id, decision, version=version, now=c.clock())
+        review_service.review(c.reviews, user, station_id, record_id, decision, version=version, now=c.clock(),
+                              origin=request.client.host if request.client else "unknown")
     except ZhichaoError as refused:
         status = status_of(refused)
         text = f"{CONFLICT}，页面已更新为最新状态。" if refused.code == "already_reviewed" else refused.message
