@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from zhichao.adapters.db.audit import SqlAuditLog
 from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
@@ -64,6 +65,7 @@ class Container:
     evidence: EvidenceContext
     packages: PackageContext
     plate_check: PlateCheckContext
+    audit: SqlAuditLog
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -114,6 +116,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         evidence=evidence,
         packages=PackageContext(evidence, stations, users),
         plate_check=plate_check,
+        audit=SqlAuditLog(db),
         clock=clock,
     )
 

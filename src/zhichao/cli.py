@@ -181,12 +181,11 @@ def cmd_register_import(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from zhichao.adapters.db.audit import SqlAuditLog
     from zhichao.bootstrap import build_current
     from zhichao.services.audit import verify_chain
 
     c = build_current()
-    result = verify_chain(SqlAuditLog(c.db))
+    result = verify_chain(c.audit)
     if not result.ok:
         print(f"审计链被篡改：第 {result.first_bad_seq} 条 {result.reason}")
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
@@ -38,12 +39,17 @@ def two_decisions(c: Container) -> Desk:
     return desk
 
 
+def decisions(c: Container) -> list[Any]:
+    """The review entries (the photo uploads before them are logged too)."""
+    return [e for e in SqlAuditLog(c.db).entries() if e.action.startswith("review.")]
+
+
 def test_each_decision_appends_a_chained_entry_with_who_when_where_and_what(container: Container) -> None:
     desk = two_decisions(container)
-    entries = list(SqlAuditLog(container.db).entries())
-    assert [(e.seq, e.action, e.subject) for e in entries] == [
-        (1, "review.approve", "record:S1/r1"), (2, "review.approve", "record:S1/r1"),
-        (3, "review.reject", "record:S1/r2")]
+    entries = decisions(container)
+    assert [(e.action, e.subject) for e in entries] == [
+        ("review.approve", "record:S1/r1"), ("review.approve", "record:S1/r1"), ("review.reject", "record:S1/r2")]
+    assert [e.seq - entries[0].seq for e in entries] == [0, 1, 2]
     first, second, third = entries
     assert (first.actor, first.origin, first.at) == (f"user:{reviewer(desk, 'zhang').id}", "10.1.2.3",
                                                       container.clock())
@@ -57,29 +63,42 @@ def test_each_decision_appends_a_chained_entry_with_who_when_where_and_what(cont
 
 def test_a_refused_decision_writes_no_entry(container: Container) -> None:
     desk = two_decisions(container)
+    before = [e.seq for e in SqlAuditLog(container.db).entries()]
     late = desk.decide("li", "r2", "approve")
     assert late.status_code == 409
-    assert [e.seq for e in SqlAuditLog(container.db).entries()] == [1, 2, 3]
+    assert [e.seq for e in SqlAuditLog(container.db).entries()] == before
 
 
 def test_the_api_records_the_client_address(container: Container) -> None:
     desk = Desk(container)
     desk.ingest(record("r1"))
     assert desk.decide("zhang", "r1", "approve").status_code == 200
-    (entry,) = SqlAuditLog(container.db).entries()
+    (entry,) = decisions(container)
     assert entry.origin == "testclient"
+
+
+def test_each_evidence_upload_is_logged_with_the_station_and_the_file(container: Container) -> None:
+    desk = Desk(container)
+    desk.ingest(record("r1"))
+    uploads = [e for e in SqlAuditLog(container.db).entries() if e.action == "evidence.upload"]
+    assert len(uploads) == 3
+    assert {(e.actor, e.origin, e.subject) for e in uploads} == {("station:S1", "testclient", "record:S1/r1")}
+    assert {e.details["kind"] for e in uploads} == {"plate", "side", "overview"}
+    assert verify_chain(SqlAuditLog(container.db)).ok
 
 
 def test_the_cli_says_intact_then_names_the_tampered_row(container: Container) -> None:
     two_decisions(container)
+    total = len(list(SqlAuditLog(container.db).entries()))  # six photo uploads and three decisions
     intact = run(container.settings, "audit", "verify")
     assert intact.returncode == 0, intact.stderr
-    assert "审计链完整：3 条" in intact.stdout
+    assert f"审计链完整：{total} 条" in intact.stdout
+    approval = decisions(container)[1].seq
     with container.db.writer.begin() as conn:
-        conn.execute(update(audit_log).where(audit_log.c.seq == 2).values(details={"to_state": "rejected"}))
+        conn.execute(update(audit_log).where(audit_log.c.seq == approval).values(details={"to_state": "rejected"}))
     tampered = run(container.settings, "audit", "verify")
     assert tampered.returncode == 1
-    assert "审计链被篡改：第 2 条" in tampered.stdout
+    assert f"审计链被篡改：第 {approval} 条" in tampered.stdout
 
 
 def test_deleting_a_middle_row_is_detected(container: Container) -> None:

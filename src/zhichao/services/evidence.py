@@ -18,7 +18,7 @@ GENERIC_TYPES = frozenset({"", "application/octet-stream"})
 
 
 class EvidenceRegistry(Protocol):
-    def register(self, values: dict[str, Any]) -> None: ...
+    def register(self, values: dict[str, Any], audit: dict[str, Any] | None = None) -> None: ...
 
     def info(self, sha256: str) -> dict[str, Any] | None: ...
 
@@ -48,7 +48,7 @@ def _named(record: dict[str, Any], sha256: str) -> tuple[str, str] | None:
 
 
 def upload(ctx: EvidenceContext, station_id: str, record_id: str, sha256: str, data: bytes,
-           header_type: str | None, *, now: datetime) -> dict[str, Any]:
+           header_type: str | None, *, now: datetime, origin: str = "api") -> dict[str, Any]:
     """Check and store one file a record names; answered only once it is stored and registered."""
     record = ctx.records.one(station_id, record_id)
     if record is None:
@@ -62,9 +62,13 @@ def upload(ctx: EvidenceContext, station_id: str, record_id: str, sha256: str, d
     if sent not in GENERIC_TYPES and normalise_content_type(sent) != facts.content_type:
         raise InvalidInput("type_mismatch", f"请求头 Content-Type（{sent}）与文件内容（{facts.content_type}）不一致")
     stored = ctx.store.put(sha256, data, facts.content_type)
+    audit = {"at": now, "actor": f"station:{station_id}", "origin": origin, "action": "evidence.upload",
+             "subject": f"record:{station_id}/{record_id}",
+             "details": {"sha256": sha256, "kind": kind, "content_type": facts.content_type,
+                         "size_bytes": facts.size_bytes, "newly_stored": stored}}
     ctx.registry.register({"sha256": sha256, "content_type": facts.content_type, "size_bytes": facts.size_bytes,
                            "width": facts.width, "height": facts.height, "station_id": station_id,
-                           "record_id": record_id, "received_at": now})
+                           "record_id": record_id, "received_at": now}, audit)
     if kind == "plate" and ctx.plate_check is not None:
         plate_check.enqueue(ctx.plate_check, station_id, record_id, now=now)
     if not reviews.evidence_flags(ctx.reviews, record, now, final=True):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, text, update
 
+from zhichao.adapters.db.audit import append
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import evidence, record_flags
 from zhichao.adapters.db.types import UtcDateTime
@@ -22,10 +23,13 @@ class SqlEvidenceRegistry:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def register(self, values: dict[str, Any]) -> None:
-        """Record that a file arrived; a file already registered stays as first registered."""
+    def register(self, values: dict[str, Any], audit: dict[str, Any] | None = None) -> None:
+        """Record that a file arrived (a file already registered stays as first registered), and write
+        ``audit`` (the fields of an audit entry) in the same transaction."""
         with self._db.writer.begin() as conn:
             conn.execute(_REGISTER, values)
+            if audit is not None:
+                append(conn, **audit)
 
     def info(self, sha256: str) -> dict[str, Any] | None:
         with self._db.reader.connect() as conn:

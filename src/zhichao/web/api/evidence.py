@@ -21,7 +21,8 @@ async def put_evidence(station_id: str, record_id: str, sha256: str, request: Re
     await run_in_threadpool(authenticate_station, c.ingest_store, c.stations, station_id, token)
     data = await read_body(request, c.evidence.limits.max_video_bytes)
     return await run_in_threadpool(evidence_service.upload, c.evidence, station_id, record_id, sha256, data,
-                                   request.headers.get("content-type"), now=c.clock())
+                                   request.headers.get("content-type"), now=c.clock(),
+                                   origin=request.client.host if request.client else "unknown")
 
 
 @router.get("/evidence/{sha256}", summary="证据文件原件")
