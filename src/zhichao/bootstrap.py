@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from zhichao.adapters.db.audit import SqlAuditLog
+from zhichao.adapters.db.cases import SqlCaseRepository
 from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
@@ -61,6 +62,7 @@ class Container:
     ingest_policy: IngestPolicy
     health_policy: HealthPolicy
     reviews: ReviewContext
+    cases: SqlCaseRepository
     registers: SqlRegisters
     evidence: EvidenceContext
     packages: PackageContext
@@ -112,6 +114,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
             down_after=timedelta(seconds=settings.station_down_after_s),
         ),
         reviews=reviews,
+        cases=SqlCaseRepository(db),
         registers=SqlRegisters(db),
         evidence=evidence,
         packages=PackageContext(evidence, stations, users),

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
-from zhichao.web.api import evidence, ingest, reads, registers, reviews
+from zhichao.web.api import cases, evidence, ingest, reads, registers, reviews
 from zhichao.web.console import pages, review_pages
 from zhichao.web.errors import status_of
 
@@ -68,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(reads.router)
     app.include_router(reviews.router)
+    app.include_router(cases.router)
     app.include_router(registers.router)
     app.include_router(evidence.router)
     app.include_router(pages.router)

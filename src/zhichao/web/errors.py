@@ -6,6 +6,9 @@ from __future__ import annotations
 DOMAIN_STATUS = {
     "same_reviewer": 403,
     "illegal_transition": 409,
+    "role_not_allowed": 403,
+    "reason_required": 400,
+    "legal_review_required": 409,
     "blocked_by_screening": 409,
     "too_large": 413,
 }

@@ -282,10 +282,12 @@ cases = Table(
     Column("record_id", String(64), nullable=False),
     Column("plate", String(16), nullable=False, index=True),
     Column("captured_at", UtcDateTime, nullable=False),
-    Column("state", String(24), nullable=False),
+    Column("state", String(24), nullable=False, index=True),
     Column("fine_yuan", Integer, nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("opened_by", BigId, nullable=False),
+    # Every case action is a conditional update on `version` (services/cases.py).
+    Column("version", Integer, nullable=False, server_default="0"),
     UniqueConstraint("station_id", "record_id"),
 )
 
@@ -326,4 +328,20 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_log_subject", "subject"),
+)
+
+# Every case action, in order: who (and in which role), when, from which state to which, and why.
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_id", BigId, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(24), nullable=False),
+    Column("to_state", String(24), nullable=False),
+    Column("reason", Text),
+    Column("note", Text),
 )
