@@ -170,12 +170,8 @@ def cmd_register_import(args: argparse.Namespace) -> int:
         text = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput("unreadable_file", f"无法读取 {args.file}（须为 UTF-8 编码的 CSV）：{exc}") from None
-    if args.register == "permit":
-        rows = registers.read_csv(text, ("number", "plate", "valid_from", "valid_to"))
-        stored = registers.add_permits(c.registers, rows, now=c.clock())
-    else:
-        rows = registers.read_csv(text, ("reference", "plate", "handled_at"))
-        stored = registers.add_handlings(c.registers, rows, now=c.clock())
+    rows = registers.read_csv(text, registers.REQUIRED[args.register])
+    stored = registers.add_entries(c.registers, args.register, rows, now=c.clock())
     print(f"已导入 {stored} 条")
     return 0
 

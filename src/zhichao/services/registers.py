@@ -12,8 +12,8 @@ from typing import Any, Protocol
 from zhichao.domain.plates import normalize_plate
 from zhichao.services.errors import InvalidInput
 
-PERMIT_FIELDS = ("number", "plate", "valid_from", "valid_to", "roads", "max_gross_kg", "issuer")
-HANDLING_FIELDS = ("reference", "plate", "handled_at", "place")
+# The columns an import must have, by register (the others are optional).
+REQUIRED = {"permit": ("number", "plate", "valid_from", "valid_to"), "onsite": ("reference", "plate", "handled_at")}
 
 
 class Registers(Protocol):
@@ -118,3 +118,9 @@ def read_csv(text: str, fields: Sequence[str]) -> list[dict[str, str]]:
     if missing:
         raise InvalidInput("csv_header", f"CSV 表头缺少列：{'、'.join(missing)}", {"expected": list(fields)})
     return [dict(row) for row in reader]
+
+
+def add_entries(registers: Registers, register: str, entries: Sequence[Mapping[str, Any]], *, now: datetime) -> int:
+    """Store entries of ``register`` (``permit`` or ``onsite``); all or nothing."""
+    store = add_permits if register == "permit" else add_handlings
+    return store(registers, entries, now=now)

@@ -39,13 +39,17 @@ async def _entries(request: Request, required: tuple[str, ...]) -> list[dict[str
     return items
 
 
+async def _import(request: Request, register: str) -> dict[str, int]:
+    await run_in_threadpool(user_with_role, request, EDIT_ROLES)
+    entries = await _entries(request, registers.REQUIRED[register])
+    c = container(request)
+    stored = await run_in_threadpool(registers.add_entries, c.registers, register, entries, now=c.clock())
+    return {"imported": stored}
+
+
 @router.post("/permits", status_code=201, summary="登记或导入超限运输许可（JSON 或 CSV，全部成功才保存）")
 async def add_permits(request: Request) -> dict[str, int]:
-    await run_in_threadpool(user_with_role, request, EDIT_ROLES)
-    entries = await _entries(request, ("number", "plate", "valid_from", "valid_to"))
-    c = container(request)
-    stored = await run_in_threadpool(registers.add_permits, c.registers, entries, now=c.clock())
-    return {"imported": stored}
+    return await _import(request, "permit")
 
 
 @router.get("/permits", summary="超限运输许可")
@@ -57,11 +61,7 @@ def list_permits(request: Request, plate: str | None = None, limit: int = Query(
 
 @router.post("/onsite-handlings", status_code=201, summary="登记或导入现场处理记录（JSON 或 CSV）")
 async def add_handlings(request: Request) -> dict[str, int]:
-    await run_in_threadpool(user_with_role, request, EDIT_ROLES)
-    entries = await _entries(request, ("reference", "plate", "handled_at"))
-    c = container(request)
-    stored = await run_in_threadpool(registers.add_handlings, c.registers, entries, now=c.clock())
-    return {"imported": stored}
+    return await _import(request, "onsite")
 
 
 @router.get("/onsite-handlings", summary="现场处理记录")
