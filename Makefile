@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 system-deps:
 	scripts/system-deps
 
-demo: install
+demo: install system-deps
 	$(VENV)/bin/zhichao demo
 
 test: install system-deps

@@ -71,7 +71,7 @@ def test_every_other_move_is_refused_as_illegal() -> None:
         pytest.param("notified", "withdraw", "officer", id="only leaders withdraw"),
         pytest.param("decided", "withdraw", "admin", id="admins neither"),
         pytest.param("decided", "record_payment", "legal", id="legal does not record payments"),
-        pytest.param("late_fee", "apply_court_enforcement", "officer", id="the leader applies to court"),
+        pytest.param("reminded", "apply_court_enforcement", "officer", id="the leader applies to court"),
         pytest.param("statement", "request_legal_review", "legal", id="legal does not review on its own request"),
     ],
 )

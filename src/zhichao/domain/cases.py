@@ -8,7 +8,8 @@ human copy and a test keeps the two equal.
     statement ─request_legal_review─▶ legal_review ─approve─▶ legal_approved ─decide─▶ decided
                                           └─return_legal_review─▶ statement
     decided ─record_payment─▶ paid ─close─▶ closed ─transfer─▶ transferred   (non-local vehicles)
-    decided ─payment_overdue─▶ late_fee ─apply_court_enforcement─▶ court_enforcement ─close─▶ closed
+    decided ─payment_overdue─▶ late_fee ─send_reminder─▶ reminded ─apply_court_enforcement─▶ court_enforcement
+    court_enforcement ─close─▶ closed
     branches: decide_no_penalty ▶ no_penalty; refer_police ▶ referred_police; withdraw ▶ withdrawn
 
 Outcomes are told apart by final state, never by a flag: ``closed`` and ``transferred`` are reached only
@@ -29,6 +30,7 @@ from zhichao.domain.errors import DomainError
 VALID, NOTIFIED, REPORTED, REPORT_OVERDUE = "valid", "notified", "reported", "report_overdue"
 PRE_DECISION, STATEMENT, LEGAL_REVIEW, LEGAL_APPROVED = "pre_decision", "statement", "legal_review", "legal_approved"
 DECIDED, PAID, LATE_FEE, COURT_ENFORCEMENT = "decided", "paid", "late_fee", "court_enforcement"
+REMINDED = "reminded"
 NO_PENALTY, WITHDRAWN, TRANSFERRED, REFERRED_POLICE = "no_penalty", "withdrawn", "transferred", "referred_police"
 CLOSED = "closed"
 
@@ -44,6 +46,7 @@ STATE_LABELS: Mapping[str, str] = {
     DECIDED: "处罚决定已送达",
     PAID: "罚款已缴纳",
     LATE_FEE: "逾期加处罚款中",
+    REMINDED: "催告书已送达",
     COURT_ENFORCEMENT: "已申请法院强制执行",
     NO_PENALTY: "不予处罚（已批评教育）",
     WITHDRAWN: "已撤销",
@@ -59,20 +62,20 @@ STATEMENT_WINDOW_PASSED = "statement_window_passed"
 REQUEST_LEGAL_REVIEW, APPROVE_LEGAL_REVIEW = "request_legal_review", "approve_legal_review"
 RETURN_LEGAL_REVIEW, DECIDE, DECIDE_NO_PENALTY = "return_legal_review", "decide", "decide_no_penalty"
 RECORD_PAYMENT, PAYMENT_OVERDUE = "record_payment", "payment_overdue"
-APPLY_COURT_ENFORCEMENT, CLOSE = "apply_court_enforcement", "close"
+APPLY_COURT_ENFORCEMENT, CLOSE, SEND_REMINDER = "apply_court_enforcement", "close", "send_reminder"
 WITHDRAW, TRANSFER, REFER_POLICE = "withdraw", "transfer", "refer_police"
 ACTIONS = (
     SEND_NOTICE, OWNER_REPORTED, REPORT_WINDOW_PASSED, SEND_PRE_DECISION, RECEIVE_STATEMENT,
     STATEMENT_WINDOW_PASSED, REQUEST_LEGAL_REVIEW, APPROVE_LEGAL_REVIEW, RETURN_LEGAL_REVIEW, DECIDE,
-    DECIDE_NO_PENALTY, RECORD_PAYMENT, PAYMENT_OVERDUE, APPLY_COURT_ENFORCEMENT, CLOSE, WITHDRAW, TRANSFER,
-    REFER_POLICE,
+    DECIDE_NO_PENALTY, RECORD_PAYMENT, PAYMENT_OVERDUE, SEND_REMINDER, APPLY_COURT_ENFORCEMENT, CLOSE,
+    WITHDRAW, TRANSFER, REFER_POLICE,
 )  # fmt: skip
 
 # Final: nothing but ``transfer`` (a duty after closing, 超限规定 Art. 44) leaves them.
 FINAL_STATES = frozenset({CLOSED, TRANSFERRED, NO_PENALTY, WITHDRAWN, REFERRED_POLICE})
 OPEN_STATES = frozenset(STATES) - FINAL_STATES
 # A penalty was decided (and not withdrawn): closed/transferred are reachable only through ``decided``.
-PENALISED_STATES = frozenset({DECIDED, PAID, LATE_FEE, COURT_ENFORCEMENT, CLOSED, TRANSFERRED})
+PENALISED_STATES = frozenset({DECIDED, PAID, LATE_FEE, REMINDED, COURT_ENFORCEMENT, CLOSED, TRANSFERRED})
 # KPI 3 counts a case as disposed once the authority has decided it: a penalty, or a decision not to
 # penalise (不予处罚决定, 行政处罚法 Art. 57). Withdrawn and referred cases are not disposals.
 DISPOSED_STATES = PENALISED_STATES | {NO_PENALTY}
@@ -98,7 +101,9 @@ TRANSITIONS: Mapping[tuple[str, str], str] = {
     (DECIDED, RECORD_PAYMENT): PAID,  # Art. 67
     (DECIDED, PAYMENT_OVERDUE): LATE_FEE,  # Art. 72
     (LATE_FEE, RECORD_PAYMENT): PAID,
-    (LATE_FEE, APPLY_COURT_ENFORCEMENT): COURT_ENFORCEMENT,  # 行政强制法 Art. 53–54
+    (LATE_FEE, SEND_REMINDER): REMINDED,  # 行政强制法 Art. 54: a written reminder (催告) first
+    (REMINDED, RECORD_PAYMENT): PAID,
+    (REMINDED, APPLY_COURT_ENFORCEMENT): COURT_ENFORCEMENT,  # Art. 53–54: 10 days after the reminder
     (COURT_ENFORCEMENT, RECORD_PAYMENT): PAID,
     (COURT_ENFORCEMENT, CLOSE): CLOSED,
     (PAID, CLOSE): CLOSED,
@@ -114,7 +119,7 @@ _TIMERS = frozenset({REPORT_WINDOW_PASSED, STATEMENT_WINDOW_PASSED, PAYMENT_OVER
 ROLE_ACTIONS: Mapping[str, frozenset[str]] = {
     "officer": frozenset({
         SEND_NOTICE, OWNER_REPORTED, SEND_PRE_DECISION, RECEIVE_STATEMENT, REQUEST_LEGAL_REVIEW,
-        RECORD_PAYMENT, CLOSE, TRANSFER,
+        RECORD_PAYMENT, SEND_REMINDER, CLOSE, TRANSFER,
     }) | _TIMERS,
     "legal": frozenset({APPROVE_LEGAL_REVIEW, RETURN_LEGAL_REVIEW}),
     # The head of the authority signs decisions, court applications, transfers to police and withdrawals.

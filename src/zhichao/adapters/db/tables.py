@@ -288,6 +288,25 @@ cases = Table(
     Column("opened_by", BigId, nullable=False),
     # Every case action is a conditional update on `version` (services/cases.py).
     Column("version", Integer, nullable=False, server_default="0"),
+    # A major decision (行政处罚法 Art. 58) needs legal review first; the rule set decides at opening.
+    Column("major", Boolean, nullable=False, server_default=false()),
+    # The officer in charge (承办人); NULL until someone takes the case.
+    Column("assignee_id", BigId),
+    # The code printed on the notice with which the owner finds the case on the self-service page.
+    Column("notice_code", String(12), unique=True),
+    # The dates the law counts from, set by the actions that start each period (domain/deadlines.py).
+    Column("notified_on", Date),
+    Column("reported_on", Date),
+    Column("pre_decision_on", Date),
+    Column("decided_on", Date),
+    Column("reminded_on", Date),
+    Column("paid_on", Date),
+    Column("closed_on", Date),
+    # The next deadline of the case's current state and what it is for; the deadline sweep reads it.
+    Column("due_on", Date, index=True),
+    Column("due_kind", String(24)),
+    Column("paid_yuan", Integer, nullable=False, server_default="0"),
+    Column("late_fee_yuan", Integer, nullable=False, server_default="0"),
     UniqueConstraint("station_id", "record_id"),
 )
 
@@ -344,4 +363,117 @@ case_events = Table(
     Column("to_state", String(24), nullable=False),
     Column("reason", Text),
     Column("note", Text),
+)
+
+# The four liable parties of a case (一超四罚, 超限规定 Art. 32): owner, driver, transport enterprise,
+# freight source. Entered by officers or copied from a register; the owner's contact is where notices go.
+case_parties = Table(
+    "case_parties",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("id_number", String(32)),
+    Column("phone", String(32)),
+    Column("address", String(256)),
+    Column("licence", String(64)),
+    Column("source", String(16), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", BigId, nullable=False),
+    UniqueConstraint("case_id", "role"),
+)
+
+# Notices to send after commit (STYLE.md: side effects leave through an outbox). A worker claims a due row
+# with a conditional UPDATE, sends it through the row's channel with `dedupe_key` as the message id, and
+# records the outcome; failures are retried at `next_attempt_at` with backoff.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("recipient", String(256), nullable=False),
+    Column("subject", String(256), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("payload", JSON),
+    Column("case_id", BigId),
+    Column("dedupe_key", String(128), nullable=False, unique=True),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_at", UtcDateTime),
+    Column("claimed_by", String(64)),
+    Column("sent_at", UtcDateTime),
+    Column("delivery_ref", String(128)),
+    Column("last_error", Text),
+    Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_outbox_case_id", "case_id"),
+)
+
+# Payments of a case's fine and late fee: from a bank or e-payment notification (signed webhook) or
+# entered by finance with a receipt number — never cash to the officer (行政处罚法 Art. 67). A
+# notification sent twice carries the same (method, reference) and is stored once.
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("method", String(16), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("amount_yuan", Integer, nullable=False),
+    Column("late_fee_yuan", Integer, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("payload", JSON),
+    UniqueConstraint("method", "reference"),
+)
+
+# The documents of a case (notices, decisions, letters) as issued: the bureau's number (文号) from
+# `document_counters`, the PDF's hash and where the PDF is kept (the evidence store).
+case_documents = Table(
+    "case_documents",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("year", SmallInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("number", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(256), nullable=False),
+    Column("size", Integer, nullable=False),
+    UniqueConstraint("kind", "year", "seq"),
+)
+
+# The next free sequence number of each kind of document in each year (文号 run per kind and year).
+document_counters = Table(
+    "document_counters",
+    metadata,
+    Column("kind", String(24), nullable=False),
+    Column("year", SmallInteger, nullable=False),
+    Column("next_seq", Integer, nullable=False),
+    PrimaryKeyConstraint("kind", "year"),
+)
+
+# Transfers (抄告) of closed cases on non-local vehicles to the registration region's authority
+# (超限规定 Art. 44), within 7 working days of closing; 长三角 (沪苏浙皖) transfers are marked.
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, unique=True),
+    Column("region", String(8), nullable=False),
+    Column("authority", String(128), nullable=False),
+    Column("long_triangle", Boolean, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("outcome", Text),
+    Column("outcome_at", UtcDateTime),
+    Column("package_key", String(256)),
 )
