@@ -48,8 +48,9 @@ def _pg_url(database: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_template(worker_id: str) -> Iterator[str]:
-    """A migrated template database, one per pytest-xdist worker."""
-    template = f"{TEMPLATE_DB}_{worker_id}"
+    """A migrated template database, one per pytest-xdist worker (and per process, so that two test runs
+    on one server never drop each other's template)."""
+    template = f"{TEMPLATE_DB}_{worker_id}_{os.getpid()}"
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))

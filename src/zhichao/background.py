@@ -11,10 +11,13 @@ import threading
 from collections.abc import Callable
 
 from zhichao.bootstrap import Container
+from zhichao.services import outbox
+from zhichao.services.case_deadlines import sweep_deadlines
 from zhichao.services.reviews import sweep_evidence
 
 log = logging.getLogger("zhichao.background")
 EVIDENCE_SWEEP_S = 60.0
+DEADLINE_SWEEP_S = 15 * 60.0
 
 
 def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str) -> threading.Thread:
@@ -30,8 +33,17 @@ def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, 
     return thread
 
 
+def _sweep_deadlines(c: Container) -> int:
+    s = c.settings
+    return sweep_deadlines(c.cases, c.clock(), warn_days=s.deadline_warn_days, recipient=s.deadline_recipient)
+
+
 def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs of a serving process."""
     return [
         _every(EVIDENCE_SWEEP_S, lambda: sweep_evidence(c.reviews, c.clock()), stop, "evidence-sweep"),
+        # notices: send what is due, then look again after the interval (a second worker, e.g.
+        # `zhichao outbox run`, may run beside it: claims keep them apart)
+        _every(DEADLINE_SWEEP_S, lambda: _sweep_deadlines(c), stop, "deadline-sweep"),
+        _every(c.settings.outbox_interval_s, lambda: outbox.drain(c.outbox, c.clock, stop), stop, "outbox"),
     ]

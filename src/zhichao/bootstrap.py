@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from zoneinfo import ZoneInfo
 
 from zhichao.adapters.db.audit import SqlAuditLog
@@ -12,20 +13,31 @@ from zhichao.adapters.db.cases import SqlCaseRepository
 from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
+from zhichao.adapters.db.outbox import SqlOutboxRepository
 from zhichao.adapters.db.plate_readings import SqlPlateReadingRepository
 from zhichao.adapters.db.registers import SqlRegisters
 from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationRepository, SqlUserRepository
 from zhichao.adapters.db.reviews import SqlReviewRepository
 from zhichao.adapters.evidence.filesystem import FilesystemEvidenceStore
 from zhichao.adapters.evidence.thumbnails import thumbnail_for
+from zhichao.adapters.notifiers.dingtalk import DingTalkRobot
+from zhichao.adapters.notifiers.email import SmtpMailer
+from zhichao.adapters.notifiers.post import PrintQueue
+from zhichao.adapters.notifiers.sms import SmsGateway
 from zhichao.adapters.passwords import Argon2Hasher
 from zhichao.config import Settings, SettingsError, load_settings
+from zhichao.domain.deadlines import Holidays, load_holidays
+from zhichao.domain.documents import Issuer
 from zhichao.domain.evidence import EvidenceLimits
+from zhichao.domain.regions import RegionTable, load_regions
 from zhichao.domain.rulesets import get_rule_set
 from zhichao.domain.screening import ScreeningPolicy
+from zhichao.services.case_documents import CaseDocuments
+from zhichao.services.cases import CaseContext
 from zhichao.services.evidence import EvidenceContext
 from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
+from zhichao.services.outbox import Notifier, OutboxContext, OutboxPolicy
 from zhichao.services.plate_check import PlateCheckContext
 from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
@@ -42,6 +54,52 @@ def evidence_store(settings: Settings) -> EvidenceStore:
     if settings.evidence_backend != "filesystem":
         raise SettingsError(f"ZHICHAO_EVIDENCE_BACKEND must be filesystem or s3, not {settings.evidence_backend!r}")
     return FilesystemEvidenceStore(settings.data_dir / "evidence")
+
+
+def _data_text(name: str) -> str:
+    return resources.files("zhichao.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def case_context(settings: Settings, db: Database, tz: ZoneInfo, holidays: Holidays, regions: RegionTable,
+                 records: SqlRecordReader, stations: SqlStationRepository, store: EvidenceStore) -> CaseContext:
+    from zhichao.adapters.documents.pdf import render_pdf, templates_dir_setting
+
+    templates = templates_dir_setting(settings.documents_dir)
+    repo = SqlCaseRepository(db)
+    documents = CaseDocuments(
+        repo=repo, records=records, stations=stations, store=store,
+        render=lambda kind, context: render_pdf(kind, context, templates_dir=templates),
+        issuer=Issuer(settings.authority_name, settings.payment_instructions, settings.owner_portal_url),
+        number_pattern=settings.document_number_pattern, holidays=holidays, tz=tz,
+        statement_days=settings.statement_days,
+    )
+    return CaseContext(
+        repo=repo, holidays=holidays, regions=regions, tz=tz, local_prefixes=tuple(settings.local_plate_prefixes),
+        statement_days=settings.statement_days, documents=documents, portal_url=settings.owner_portal_url,
+        authority=settings.authority_name,
+    )
+
+
+def notifiers(settings: Settings) -> dict[str, Notifier]:
+    """The configured channels' adapters: a channel whose URL or host is empty is left out (not configured);
+    post (the print queue under the data directory) always is."""
+    timeout = settings.notify_timeout_s
+    found: dict[str, Notifier] = {"post": PrintQueue(settings.data_dir / "print-queue")}
+    if settings.sms_gateway_url:
+        found["sms"] = SmsGateway(settings.sms_gateway_url, settings.sms_gateway_secret, settings.sms_sign_name,
+                                  timeout)
+    if settings.dingtalk_webhook_url:
+        found["dingtalk"] = DingTalkRobot(settings.dingtalk_webhook_url, settings.dingtalk_secret, timeout)
+    if settings.smtp_host:
+        found["email"] = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_from, timeout)
+    return found
+
+
+def outbox_context(settings: Settings, db: Database) -> OutboxContext:
+    policy = OutboxPolicy(batch_size=settings.outbox_batch_size, max_attempts=settings.outbox_max_attempts,
+                          backoff_base_s=settings.outbox_backoff_base_s, backoff_cap_s=settings.outbox_backoff_cap_s,
+                          lease_s=settings.outbox_lease_s)
+    return OutboxContext(SqlOutboxRepository(db), notifiers(settings), policy)
 
 
 def utc_now() -> datetime:
@@ -62,12 +120,13 @@ class Container:
     ingest_policy: IngestPolicy
     health_policy: HealthPolicy
     reviews: ReviewContext
-    cases: SqlCaseRepository
+    cases: CaseContext
     registers: SqlRegisters
     evidence: EvidenceContext
     packages: PackageContext
     plate_check: PlateCheckContext
     audit: SqlAuditLog
+    outbox: OutboxContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -85,7 +144,8 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         evidence_grace_s=settings.evidence_grace_s,
         onsite_window_s=settings.onsite_window_s,
     )
-    reviews = ReviewContext(SqlReviewRepository(db), records, screening, tz)
+    holidays = load_holidays(_data_text("holidays_cn.json"))
+    reviews = ReviewContext(SqlReviewRepository(db), records, screening, tz, holidays)
     store = evidence_store(settings)
     plate_check = PlateCheckContext(SqlPlateReadingRepository(db), store)
     evidence = EvidenceContext(
@@ -114,12 +174,14 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
             down_after=timedelta(seconds=settings.station_down_after_s),
         ),
         reviews=reviews,
-        cases=SqlCaseRepository(db),
+        cases=case_context(settings, db, tz, holidays, load_regions(_data_text("plate_regions.json")), records,
+                           stations, store),
         registers=SqlRegisters(db),
         evidence=evidence,
         packages=PackageContext(evidence, stations, users),
         plate_check=plate_check,
         audit=SqlAuditLog(db),
+        outbox=outbox_context(settings, db),
         clock=clock,
     )
 

@@ -18,8 +18,8 @@ from zhichao.services.errors import InvalidInput
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False))
+def _print_json(value: Any, default: Callable[[Any], Any] | None = None) -> None:
+    print(json.dumps(value, ensure_ascii=False, default=default))
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
@@ -189,6 +189,56 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_run(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+
+    from zhichao.bootstrap import build_current
+    from zhichao.services import outbox
+
+    c = build_current()
+    if args.once:
+        r = outbox.drain(c.outbox, c.clock)
+        print(f"通知发送：已发送 {r.sent} 条，稍后重试 {r.retried} 条，停止重试 {r.dead} 条")
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    interval = c.settings.outbox_interval_s if args.interval is None else args.interval
+    print(f"通知发送进程已启动（空闲时每 {interval:g} 秒查看一次），Ctrl-C 停止")
+    outbox.run_forever(c.outbox, stop, interval, c.clock)
+    return 0
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from zhichao.bootstrap import build_current
+    from zhichao.domain.outbox import CHANNEL_LABELS, STATE_LABELS
+    from zhichao.services import outbox
+
+    c = build_current()
+    found = outbox.listing(c.outbox, state=args.state, channel=args.channel, limit=args.limit)
+    if args.json:
+        _print_json(found, default=str)
+        return 0
+    counts = "，".join(f"{STATE_LABELS[s]} {found['counts'].get(s, 0)} 条" for s in STATE_LABELS)
+    print(f"通知：{counts}")
+    if found["unconfigured"]:
+        names = "、".join(CHANNEL_LABELS[ch] for ch in found["unconfigured"])
+        print(f"未配置的通道：{names}（其通知保持待发送，配置后发出）")
+    tz = ZoneInfo(c.settings.display_timezone)
+    for row in found["rows"]:
+        due = "" if row["state"] != "pending" else f"  下次 {row['next_attempt_at'].astimezone(tz):%Y-%m-%d %H:%M}"
+        error = f"  错误：{row['last_error']}" if row["last_error"] else ""
+        channel = CHANNEL_LABELS.get(row["channel"], row["channel"])
+        state = STATE_LABELS.get(row["state"], row["state"])
+        print(f"#{row['id']}  {channel}  {row['recipient']}  {state}  已尝试 {row['attempts']} 次{due}  "
+              f"{row['subject']}{error}")
+    return 0
+
+
 def _register_parsers(sub: Any) -> None:
     for name, help_text in (("permit", "oversize-transport permits (超限运输许可)"),
                             ("onsite", "on-site handlings (现场处理)")):
@@ -256,6 +306,62 @@ def _ocr_parser(sub: Any) -> None:
     p.set_defaults(handler=cmd_ocr_run)
 
 
+def _outbox_parser(sub: Any) -> None:
+    from zhichao.domain.outbox import CHANNELS, STATES
+
+    group = sub.add_parser("outbox", help="notices to parties and staff (SMS, DingTalk, e-mail, post)")
+    actions = group.add_subparsers(dest="action", required=True)
+    run = actions.add_parser("run", help="send due notices; keeps running unless --once")
+    run.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    run.add_argument("--interval", type=float, metavar="S", help="seconds to wait when idle (default: setting)")
+    run.set_defaults(handler=cmd_outbox_run)
+    listed = actions.add_parser("list", help="counts by state, channels not configured, the newest notices")
+    listed.add_argument("--state", choices=STATES)
+    listed.add_argument("--channel", choices=CHANNELS)
+    listed.add_argument("--limit", type=int, default=50)
+    listed.add_argument("--json", action="store_true")
+    listed.set_defaults(handler=cmd_outbox_list)
+
+
+def cmd_cases_sweep(args: argparse.Namespace) -> int:
+    from zhichao.bootstrap import build_current
+    from zhichao.services.case_deadlines import sweep_deadlines
+
+    c = build_current()
+    s = c.settings
+    queued = sweep_deadlines(c.cases, c.clock(), warn_days=s.deadline_warn_days, recipient=s.deadline_recipient)
+    print(f"已提醒 {queued} 个案件期限（已提醒过的不再重复）")
+    return 0
+
+
+def cmd_parties_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from zhichao.bootstrap import build_current
+    from zhichao.services.party_import import import_parties
+    from zhichao.services.ports import User
+
+    c = build_current()
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("unreadable_file", f"无法读取 {args.file}（须为 UTF-8 编码的 CSV）：{exc}") from None
+    operator = User(id=0, username="cli", display_name="命令行", role="admin", active=True)
+    result = import_parties(c.cases, operator, text, now=c.clock(), origin="cli")
+    print(f"已读取 {result['rows']} 行，设置当事人 {result['set']} 项，保留执法人员录入的 {result['kept']} 项")
+    return 0
+
+
+def _case_parsers(sub: Any) -> None:
+    cases = sub.add_parser("cases", help="the case workflow").add_subparsers(dest="action", required=True)
+    cases.add_parser("sweep", help="raise the cases whose deadline is near or past (once per deadline)").set_defaults(
+        handler=cmd_cases_sweep)
+    parties = sub.add_parser("parties", help="parties of cases (一超四罚)").add_subparsers(dest="action", required=True)
+    p = parties.add_parser("import", help="fill open cases' parties from a register's CSV (plate, role, name, ...)")
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_parties_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhichao", description="治超非现场执法平台")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -276,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     _simulate_parser(sub)
     _register_parsers(sub)
     _ocr_parser(sub)
+    _outbox_parser(sub)
+    _case_parsers(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)

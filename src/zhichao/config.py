@@ -120,6 +120,102 @@ class Settings:
         default=True,
         metadata=_doc("Queue each arriving plate photo for the optional OCR cross-check (`zhichao ocr run`)."),
     )
+    statement_days: int = field(
+        default=5,
+        metadata=_doc(
+            "Working days the party has to state and defend after the pre-decision notice (行政处罚法 Art. 45, 64, 85)."
+        ),
+    )
+    deadline_warn_days: int = field(
+        default=3,
+        metadata=_doc("The deadline sweep raises a case this many days before its deadline, and again after."),
+    )
+    deadline_recipient: str = field(
+        default="default",
+        metadata=_doc("DingTalk recipient (robot name) the deadline sweep's reminders go to."),
+    )
+    payment_webhook_secret: str = field(
+        default="",
+        metadata=_doc(
+            "Shared secret of the bank / e-payment notifications (HMAC-SHA256, docs/api.md). Empty: notifications "
+            "are refused and payments are entered by finance only."
+        ),
+    )
+    owner_lookups_per_minute: int = field(
+        default=10, metadata=_doc("Owner self-service look-ups allowed per client address per minute.")
+    )
+    sms_gateway_url: str = field(
+        default="",
+        metadata=_doc("URL the SMS gateway takes messages at (docs/notifications.md). Empty: SMS not configured; "
+                      "SMS notices wait, marked 通道未配置."),
+    )
+    sms_gateway_secret: str = field(
+        default="", metadata=_doc("Shared secret for the `X-Signature` HMAC-SHA256 of each SMS request.")
+    )
+    sms_sign_name: str = field(
+        default="绍兴市交通运输局", metadata=_doc("SMS signature (短信签名) the gateway puts before each text.")
+    )
+    dingtalk_webhook_url: str = field(
+        default="",
+        metadata=_doc("DingTalk custom robot webhook URL (with its `access_token`). Empty: DingTalk not configured."),
+    )
+    dingtalk_secret: str = field(
+        default="", metadata=_doc("The robot's 加签 secret (`SEC…`); empty: requests are not signed.")
+    )
+    smtp_host: str = field(
+        default="", metadata=_doc("SMTP relay host for e-mail notices. Empty: e-mail not configured.")
+    )
+    smtp_port: int = field(default=25, metadata=_doc("SMTP relay port."))
+    smtp_from: str = field(default="zhichao@localhost", metadata=_doc("From address of e-mail notices."))
+    notify_timeout_s: float = field(
+        default=10.0, metadata=_doc("Seconds a channel (SMS, DingTalk, SMTP) may take to answer before the send "
+                                    "counts as failed and is retried.")
+    )
+    outbox_batch_size: int = field(default=20, metadata=_doc("Notices one worker run claims at a time."))
+    outbox_max_attempts: int = field(
+        default=8, metadata=_doc("Sends started before a failing notice is given up (`dead`).")
+    )
+    outbox_backoff_base_s: int = field(
+        default=60, metadata=_doc("Wait after a notice's first failure, in seconds; doubled after each further one.")
+    )
+    outbox_backoff_cap_s: int = field(default=3600, metadata=_doc("Longest wait between two sends of a notice, in s."))
+    outbox_lease_s: int = field(
+        default=300,
+        metadata=_doc("A claim older than this (seconds) belongs to a dead worker and is taken again; keep it above "
+                      "batch size × notify timeout."),
+    )
+    outbox_interval_s: float = field(
+        default=5.0, metadata=_doc("Seconds the notice worker waits when nothing is due.")
+    )
+    authority_name: str = field(
+        default="绍兴市交通运输局",
+        metadata=_doc("The authority named at the head of every case document and above its seal."),
+    )
+    document_number_pattern: str = field(
+        default="绍交执超{word}〔{year}〕{seq:05d}号",
+        metadata=_doc(
+            "Pattern of document numbers (文号): `{word}` the kind's character (通 告 罚 催 抄 教), `{year}`, `{seq}` "
+            "the kind's running number in that year (format specs such as `{seq:05d}` allowed); all three are required."
+        ),
+    )
+    documents_dir: Path = field(
+        default=Path(""),
+        metadata=_doc(
+            "Directory of the bureau's own document templates: a file there (`decision.html`, `base.html`, "
+            "`documents.css` …) replaces the shipped one of the same name. Empty: the shipped templates only."
+        ),
+    )
+    payment_instructions: str = field(
+        default="通过“浙里办”电子缴款，或到指定银行转账缴纳（收款账户以缴款通知为准），缴款时注明行政处罚决定书文号",
+        metadata=_doc(
+            "How to pay, printed on decisions and reminders (bank account, e-payment). The decision adds the 15-day "
+            "period and 不得向执法人员当场缴纳现金 (行政处罚法 Art. 67) itself."
+        ),
+    )
+    owner_portal_url: str = field(
+        default="http://127.0.0.1:8000/owner",
+        metadata=_doc("Owner self-service page printed on notices; the notice code opens the case there."),
+    )
     host: str = field(default="127.0.0.1", metadata=_doc("Address `zhichao serve` listens on."))
     port: int = field(default=8000, metadata=_doc("Port `zhichao serve` listens on."))
 

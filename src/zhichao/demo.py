@@ -139,9 +139,15 @@ def run_demo(data_dir: str, *, host: str = "127.0.0.1", port: int = 8000, backfi
     import uvicorn
 
     from zhichao import background
+    from zhichao.simulation.gateway import ROBOT_SECRET, SMS_SECRET, FakeGateway
     from zhichao.web.app import create_app
 
-    settings = load_settings().with_overrides(data_dir=Path(data_dir).resolve(), database_url="")
+    # The bureau's SMS gateway and DingTalk group lie outside the platform: the demo plays them locally.
+    gateway = FakeGateway().start()
+    settings = load_settings().with_overrides(
+        data_dir=Path(data_dir).resolve(), database_url="", owner_portal_url=f"http://{host}:{port}/owner",
+        sms_gateway_url=gateway.sms_url, sms_gateway_secret=SMS_SECRET,
+        dingtalk_webhook_url=gateway.robot_url, dingtalk_secret=ROBOT_SECRET)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     c = build(settings)
     upgrade(c.db)
@@ -149,6 +155,7 @@ def run_demo(data_dir: str, *, host: str = "127.0.0.1", port: int = 8000, backfi
     _register_network(c, network)
     logins = _demo_logins(c)
     print(_banner(host, port, logins, settings.data_dir), flush=True)
+    print(f"  模拟短信网关与钉钉机器人（已收到的通知）：{gateway.url}/_received", flush=True)
     traffic = DemoTraffic(c, network, timedelta(hours=backfill_hours), seed)
     traffic.start()
     background.start(c, traffic.stop)
@@ -157,3 +164,4 @@ def run_demo(data_dir: str, *, host: str = "127.0.0.1", port: int = 8000, backfi
     finally:
         traffic.stop.set()
         c.close()
+        gateway.stop()

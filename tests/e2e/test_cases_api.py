@@ -26,6 +26,8 @@ PATH = [("wang", "send_notice", "notified"), ("wang", "owner_reported", "reporte
         ("wang", "send_pre_decision", "pre_decision"), ("wang", "receive_statement", "statement"),
         ("wang", "request_legal_review", "legal_review"), ("fa", "approve_legal_review", "legal_approved"),
         ("boss", "decide", "decided"), ("wang", "record_payment", "paid"), ("wang", "close", "closed")]
+OWNER = {"name": "绍兴市某某运输有限公司", "id_number": "91330602MA2BCDEF1Q", "phone": "13800001234",
+         "address": "浙江省绍兴市越城区人民中路1号"}
 
 
 class CaseDesk(Desk):
@@ -36,11 +38,14 @@ class CaseDesk(Desk):
         for name, role in (("fa", "legal"), ("boss", "leader"), ("gate", "partner")):
             self.users[name] = add_user(c.users, c.hasher, name, role, now=c.clock())
 
-    def approved_case(self, record_id: str = "r1", **changes: Any) -> int:
+    def approved_case(self, record_id: str = "r1", owner: bool = True, **changes: Any) -> int:
         self.ingest(record(record_id, **changes))
         assert self.decide("zhang", record_id, "approve").status_code == 200
         case_id = self.decide("li", record_id, "approve").json()["case_id"]
         assert isinstance(case_id, int)
+        if owner:
+            party = self.call("wang", "PUT", f"/cases/{case_id}/parties/owner", json=OWNER)
+            assert party.status_code == 200, party.text
         return case_id
 
     def case(self, case_id: int) -> dict[str, Any]:
@@ -52,6 +57,11 @@ class CaseDesk(Desk):
         version = extra.pop("version", None)
         if version is None:
             version = self.case(case_id)["case"]["version"]
+        if action == "record_payment":  # payments have their own entry, with a receipt number
+            fine = self.case(case_id)["case"]["fine_yuan"]
+            return self.call(who, "POST", f"/cases/{case_id}/payments",
+                             json={"reference": f"SJ-{case_id}-{version}", "amount_yuan": fine,
+                                   "paid_on": self.c.clock().date().isoformat()})
         return self.call(who, "POST", f"/cases/{case_id}/actions", json={"action": action, "version": version,
                                                                         **extra})
 
@@ -60,7 +70,11 @@ class CaseDesk(Desk):
         return user
 
     def trail(self, case_id: int) -> list[str]:
-        return [e.action for e in self.c.audit.for_subject(f"case:{case_id}")]
+        return [e.action for e in self.moves(case_id)]
+
+    def moves(self, case_id: int) -> list[Any]:
+        """The case's audit entries after its parties were entered."""
+        return [e for e in self.c.audit.for_subject(f"case:{case_id}") if e.action != "case.party"]
 
 
 @pytest.fixture
@@ -79,7 +93,7 @@ def test_an_officer_sends_the_notice(desk: CaseDesk) -> None:
     assert opened["case"]["station_name"] == "测试站 S1" and opened["events"] == []
     done = desk.act("wang", case_id, "send_notice", note="邮寄送达")
     assert done.status_code == 200, done.text
-    assert done.json() == {"id": case_id, "state": "notified", "version": 1}
+    assert {k: done.json()[k] for k in ("id", "state", "version")} == {"id": case_id, "state": "notified", "version": 1}
     events = desk.case(case_id)["events"]
     assert [(e["action"], e["from_state"], e["to_state"], e["role"], e["note"]) for e in events] == [
         ("send_notice", "valid", "notified", "officer", "邮寄送达")]
@@ -129,7 +143,7 @@ def test_only_a_leader_withdraws_and_only_with_a_reason(desk: CaseDesk) -> None:
     assert done.status_code == 200 and done.json()["state"] == "withdrawn"
     event = desk.case(case_id)["events"][0]
     assert (event["action"], event["role"], event["reason"]) == ("withdraw", "leader", "车牌识别错误")
-    assert desk.c.audit.for_subject(f"case:{case_id}")[0].details["reason"] == "车牌识别错误"
+    assert desk.moves(case_id)[0].details["reason"] == "车牌识别错误"
 
 
 def test_a_major_decision_needs_legal_review_first(desk: CaseDesk) -> None:
@@ -150,11 +164,16 @@ def test_a_case_goes_the_documented_path_to_closed(desk: CaseDesk) -> None:
     assert detail["case"]["state"] == "closed" and detail["case"]["version"] == len(PATH)
     assert [(e["action"], e["to_state"]) for e in detail["events"]] == [(a, s) for _, a, s in PATH]
     assert [e["actor_id"] for e in detail["events"]] == [desk.user(who).id for who, _, _ in PATH]
-    entries = desk.c.audit.for_subject(f"case:{case_id}")
+    entries = desk.moves(case_id)
     assert [e.action for e in entries] == [f"case.{a}" for _, a, _ in PATH]
     assert [e.actor for e in entries] == [f"user:{desk.user(who).id}" for who, _, _ in PATH]
     assert entries[-1].details == {"from_state": "paid", "to_state": "closed", "reason": None, "note": None}
     assert entries[0].origin == "testclient"
+    documents = detail["documents"]
+    assert [d["kind"] for d in documents] == ["notice", "pre_decision", "decision"]
+    assert all(d["number"].endswith("〔2026〕00001号") for d in documents)  # each series starts at 1
+    pdf = desk.call("fa", "GET", f"/cases/{case_id}/documents/{documents[2]['id']}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) == documents[2]["size"]
     assert error(desk.act("boss", case_id, "withdraw", reason="迟到的撤销")) == (409, "illegal_transition")
     result = verify_chain(desk.c.audit)
     assert result.ok and result.count == len(list(desk.c.audit.entries()))
@@ -200,10 +219,11 @@ def test_kpi_inputs_count_the_cases_opened_in_a_period(desk: CaseDesk) -> None:
     assert desk.act("wang", other, "transfer").json()["state"] == "transferred"
     assert desk.act("boss", withdrawn, "withdraw", reason="车牌识别错误").status_code == 200
     now = desk.c.clock()
-    counts = case_service.kpi_inputs(desk.c.cases, now - timedelta(days=1), now + timedelta(seconds=1),
+    counts = case_service.kpi_inputs(desk.c.cases.repo, now - timedelta(days=1), now + timedelta(seconds=1),
                                      DEFAULT_LOCAL_PREFIXES)
     assert counts == {"valid": 4, "decided": 1, "disposed": 2, "local": 3, "non_local": 1, "local_disposed": 1,
                       "non_local_disposed": 1, "transferred": 1}
-    assert case_service.kpi_inputs(desk.c.cases, now - timedelta(days=1), now, ("浙",))["valid"] == 0  # [start, end)
+    before = case_service.kpi_inputs(desk.c.cases.repo, now - timedelta(days=1), now, ("浙",))
+    assert before["valid"] == 0  # [start, end)
     with desk.c.db.reader.connect() as conn:
         assert conn.execute(select(cases.c.state).where(cases.c.id == local)).scalar_one() == "no_penalty"

@@ -71,6 +71,19 @@ ACTIONS = (
     WITHDRAW, TRANSFER, REFER_POLICE,
 )  # fmt: skip
 
+# What people read for each action, and for the two trail entries that are not moves of the table.
+ACTION_LABELS: Mapping[str, str] = {
+    SEND_NOTICE: "送达违法行为通知", OWNER_REPORTED: "当事人到案接受处理",
+    REPORT_WINDOW_PASSED: "15日期限届满未到案", SEND_PRE_DECISION: "送达行政处罚事先告知书",
+    RECEIVE_STATEMENT: "记录陈述申辩", STATEMENT_WINDOW_PASSED: "陈述申辩期限届满",
+    REQUEST_LEGAL_REVIEW: "提请法制审核", APPROVE_LEGAL_REVIEW: "法制审核通过",
+    RETURN_LEGAL_REVIEW: "法制审核退回", DECIDE: "作出处罚决定", DECIDE_NO_PENALTY: "不予处罚（批评教育）",
+    PAYMENT_OVERDUE: "逾期未缴纳（加处罚款）", SEND_REMINDER: "送达催告书",
+    APPLY_COURT_ENFORCEMENT: "申请法院强制执行", CLOSE: "结案", TRANSFER: "抄告登记地",
+    REFER_POLICE: "移送公安", WITHDRAW: "撤销案件", RECORD_PAYMENT: "缴纳罚款",
+    "partial_payment": "部分缴款", "owner_statement": "当事人提交陈述",
+}  # fmt: skip
+
 # Final: nothing but ``transfer`` (a duty after closing, 超限规定 Art. 44) leaves them.
 FINAL_STATES = frozenset({CLOSED, TRANSFERRED, NO_PENALTY, WITHDRAWN, REFERRED_POLICE})
 OPEN_STATES = frozenset(STATES) - FINAL_STATES
@@ -142,11 +155,12 @@ def act(state: str, action: str, *, role: str, reason: str | None = None, major:
     ``major`` says the rule set marks the decision as major (行政处罚法 Art. 58: legal review first).
     """
     target = TRANSITIONS.get((state, action))
+    what = ACTION_LABELS.get(action, f"未知操作 {action}")
     if target is None:
         label = STATE_LABELS.get(state, state)
-        raise CaseRefused("illegal_transition", f"当前状态（{label}）不能执行该操作（{action}）")
+        raise CaseRefused("illegal_transition", f"案件当前为「{label}」，不能「{what}」")
     if action not in ROLE_ACTIONS.get(role, frozenset()):
-        raise CaseRefused("role_not_allowed", f"该角色（{role}）无权执行该操作（{action}）")
+        raise CaseRefused("role_not_allowed", f"你的角色无权「{what}」")
     if action == WITHDRAW and not (reason or "").strip():
         raise CaseRefused("reason_required", "撤销案件须写明理由")
     if action == DECIDE and major and state != LEGAL_APPROVED:

@@ -59,6 +59,9 @@ class RuleSet:
     cap_yuan: int = 30_000
     deduct_mpe: bool = False
     partial_unit: str = PRO_RATA
+    # A fine from this amount up is a major decision (重大行政处罚决定): legal review (法制审核) before the
+    # leader decides (行政处罚法 Art. 58). The threshold is the bureau's to set [L]; LEGAL.md gives none.
+    major_fine_yuan: int = 5_000
 
     def __post_init__(self) -> None:
         starts = [tier.from_rate_pct for tier in self.fine_tiers]
@@ -69,6 +72,7 @@ class RuleSet:
         if (
             self.fine_unit_kg <= 0
             or self.cap_yuan < 0
+            or self.major_fine_yuan <= 0
             or min(self.no_penalty_rate_pct, self.no_penalty_kg) < 0
         ):
             raise InvalidRuleSet(f"规则集 {self.id} 的参数无效")
@@ -93,6 +97,11 @@ MOT_2016 = RuleSet(
     no_penalty_kg=1_000,
     fine_tiers=(FineTier(0, 500),),
 )
+
+def is_major(rules: RuleSet, fine_yuan: int) -> bool:
+    """Whether a penalty of ``fine_yuan`` is a major decision under ``rules`` (legal review first)."""
+    return fine_yuan >= rules.major_fine_yuan
+
 
 RULE_SETS: Mapping[str, RuleSet] = MappingProxyType({r.id: r for r in (ZJ_2020, MOT_2016)})
 DEFAULT_RULE_SET = ZJ_2020.id

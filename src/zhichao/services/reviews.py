@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
+from zhichao.domain.case_dates import CaseDates, next_deadline
+from zhichao.domain.deadlines import Holidays
 from zhichao.domain.review import (
     APPROVED,
     OPEN_STATES,
@@ -20,6 +22,7 @@ from zhichao.domain.review import (
     Decision,
     decide,
 )
+from zhichao.domain.rulesets import get_rule_set, is_major
 from zhichao.domain.screening import ScreeningPolicy, evidence_missing, handled_on_site, permit
 from zhichao.services.errors import Conflict, InvalidInput, NotFound
 from zhichao.services.ports import FlagRow, RecordReader, ReviewFilter, User
@@ -74,6 +77,8 @@ class ReviewContext:
     records: RecordReader
     screening: ScreeningPolicy
     tz: tzinfo
+    # The case opened by an approval starts with its 90-day decision deadline (domain/case_dates.py).
+    holidays: Holidays | None = None
 
 
 def queue(ctx: ReviewContext, f: ReviewFilter) -> list[dict[str, Any]]:
@@ -149,7 +154,7 @@ def review(ctx: ReviewContext, user: User, station_id: str, record_id: str, deci
         tx.add_event({"station_id": station_id, "record_id": record_id, "at": now, "actor_id": user.id,
                       "action": decision.action, "from_state": item["state"], "to_state": target,
                       "reason_code": decision.reason_code, "note": decision.note})
-        case_id = tx.open_case(_case_values(record, user, now)) if target == APPROVED else None
+        case_id = tx.open_case(_case_values(ctx, record, user, now)) if target == APPROVED else None
         tx.audit(at=now, actor=f"user:{user.id}", origin=origin, action=f"review.{decision.action}",
                  subject=f"record:{station_id}/{record_id}",
                  details={"from_state": item["state"], "to_state": target, "reason_code": decision.reason_code,
@@ -168,10 +173,16 @@ def register_flags(ctx: ReviewContext, record: dict[str, Any]) -> list[FlagRow]:
     return flag_rows(record["station_id"], record["record_id"], [f for f in found if f is not None])
 
 
-def _case_values(record: dict[str, Any], user: User, now: datetime) -> dict[str, Any]:
-    return {"station_id": record["station_id"], "record_id": record["record_id"], "plate": record["plate"],
-            "captured_at": datetime.fromisoformat(record["captured_at"]), "state": CASE_VALID,
-            "fine_yuan": record["verdict"]["fine_yuan"], "opened_at": now, "opened_by": user.id}
+def _case_values(ctx: ReviewContext, record: dict[str, Any], user: User, now: datetime) -> dict[str, Any]:
+    captured = datetime.fromisoformat(record["captured_at"])
+    opened_on = now.astimezone(ctx.tz).date()
+    due_on, due_kind = (None, None) if ctx.holidays is None else next_deadline(
+        CASE_VALID, CaseDates(captured.astimezone(ctx.tz).date(), opened_on), non_local=False, holidays=ctx.holidays)
+    return {"due_on": due_on, "due_kind": due_kind,
+            "station_id": record["station_id"], "record_id": record["record_id"], "plate": record["plate"],
+            "captured_at": captured, "state": CASE_VALID,
+            "fine_yuan": record["verdict"]["fine_yuan"], "opened_at": now, "opened_by": user.id,
+            "major": is_major(get_rule_set(record["verdict"]["rule_set"]), record["verdict"]["fine_yuan"])}
 
 
 def day_start(now: datetime, tz: tzinfo) -> datetime:

@@ -13,9 +13,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
-from zhichao.web.api import cases, evidence, ingest, reads, registers, reviews
-from zhichao.web.console import pages, review_pages
+from zhichao.web.api import cases, evidence, ingest, owner, payments, reads, registers, reviews
+from zhichao.web.console import case_pages, owner_pages, pages, review_pages
 from zhichao.web.errors import status_of
+from zhichao.web.rate_limit import RateLimiter
 
 STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
@@ -63,16 +64,23 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.state.owner_limiter = RateLimiter(container.settings.owner_lookups_per_minute)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.include_router(ingest.router)
     app.include_router(reads.router)
     app.include_router(reviews.router)
     app.include_router(cases.router)
+    app.include_router(cases.transfers_router)
+    app.include_router(cases.parties_router)
+    app.include_router(payments.router)
+    app.include_router(owner.router)
     app.include_router(registers.router)
     app.include_router(evidence.router)
     app.include_router(pages.router)
     app.include_router(review_pages.router)
+    app.include_router(case_pages.router)
+    app.include_router(owner_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -11,6 +11,17 @@ DOMAIN_STATUS = {
     "legal_review_required": 409,
     "blocked_by_screening": 409,
     "too_large": 413,
+    "owner_contact_missing": 409,
+    "local_vehicle": 409,
+    "unknown_region": 409,
+    "window_not_passed": 409,
+    "limitation_passed": 409,
+    "court_too_early": 409,
+    "court_window_closed": 409,
+    "not_payable": 409,
+    "case_final": 409,
+    "calendar_missing": 409,
+    "date_missing": 409,
 }
 
 

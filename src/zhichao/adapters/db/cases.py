@@ -1,22 +1,48 @@
-"""SQL for the case workflow: conditional moves on ``cases.version``, the case trail, lists and KPI counts."""
+"""SQL for the case workflow: conditional moves on ``cases.version``, the case trail, parties, document
+numbers, payments, transfers, lists, the deadline sweep's query and the KPI counts."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, false, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from zhichao.adapters.db import audit
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import case_events, cases, records, stations
-from zhichao.domain.cases import DISPOSED_STATES, PENALISED_STATES, TRANSFERRED
+from zhichao.adapters.db.tables import (
+    case_documents,
+    case_events,
+    case_parties,
+    cases,
+    document_counters,
+    payments,
+    records,
+    stations,
+    transfers,
+)
+from zhichao.domain.cases import DISPOSED_STATES, FINAL_STATES, PENALISED_STATES, TRANSFERRED
 
-_CASE_COLUMNS = (cases.c.id, cases.c.station_id, cases.c.record_id, cases.c.plate, cases.c.captured_at,
-                 cases.c.state, cases.c.version, cases.c.fine_yuan, cases.c.opened_at, cases.c.opened_by)
+_CASE_COLUMNS = tuple(cases.c)
+_PARTY_COLUMNS = (case_parties.c.role, case_parties.c.name, case_parties.c.id_number, case_parties.c.phone,
+                  case_parties.c.address, case_parties.c.licence, case_parties.c.source, case_parties.c.updated_at)
+_DOCUMENT_COLUMNS = (case_documents.c.id, case_documents.c.case_id, case_documents.c.kind, case_documents.c.number,
+                     case_documents.c.created_at, case_documents.c.created_by, case_documents.c.sha256,
+                     case_documents.c.storage_key, case_documents.c.size)
+_TRANSFER_COLUMNS = tuple(transfers.c)
+
+
+def _listed() -> Any:
+    """Cases with their station's name and their record's overload rate and gross weight (one query)."""
+    return (select(*_CASE_COLUMNS, stations.c.name.label("station_name"), records.c.overload_rate_x100,
+                   records.c.gross_weight_kg, records.c.limit_kg)
+            .outerjoin(stations, stations.c.station_id == cases.c.station_id)
+            .outerjoin(records, and_(records.c.station_id == cases.c.station_id,
+                                     records.c.record_id == cases.c.record_id)))
 
 
 class SqlCaseTransaction:
@@ -27,11 +53,12 @@ class SqlCaseTransaction:
         row = self._conn.execute(select(*_CASE_COLUMNS).where(cases.c.id == case_id)).first()
         return None if row is None else dict(row._mapping)
 
-    def move(self, case_id: int, version: int, from_state: str, to_state: str) -> bool:
+    def move(self, case_id: int, version: int, from_state: str, to_state: str,
+             values: Mapping[str, Any] | None = None) -> bool:
         """Conditional update: True only if the case was still at ``version`` and ``from_state``."""
         statement = (update(cases)
                      .where(cases.c.id == case_id, cases.c.version == version, cases.c.state == from_state)
-                     .values(state=to_state, version=version + 1))
+                     .values(**(values or {}), state=to_state, version=version + 1))
         return self._conn.execute(statement).rowcount == 1
 
     def add_event(self, values: Mapping[str, Any]) -> None:
@@ -41,6 +68,79 @@ class SqlCaseTransaction:
               details: Mapping[str, Any]) -> None:
         """Append to the audit log in this transaction, so the entry commits with the move."""
         audit.append(self._conn, at=at, actor=actor, origin=origin, action=action, subject=subject, details=details)
+
+    def parties(self, case_id: int) -> builtins.list[dict[str, Any]]:
+        query = select(*_PARTY_COLUMNS).where(case_parties.c.case_id == case_id).order_by(case_parties.c.id)
+        return [dict(r._mapping) for r in self._conn.execute(query)]
+
+    def set_party(self, case_id: int, role: str, values: Mapping[str, Any]) -> None:
+        where = and_(case_parties.c.case_id == case_id, case_parties.c.role == role)
+        if self._conn.execute(update(case_parties).where(where).values(**values)).rowcount == 0:
+            self._conn.execute(insert(case_parties).values(case_id=case_id, role=role, **values))
+
+    def open_cases_for(self, plates: Sequence[str]) -> dict[str, builtins.list[int]]:
+        """The ids of the cases of these plates that are not final, by plate."""
+        out: dict[str, builtins.list[int]] = {}
+        for start in range(0, len(plates), 500):
+            query = (select(cases.c.plate, cases.c.id)
+                     .where(cases.c.plate.in_(plates[start:start + 500]), cases.c.state.not_in(sorted(FINAL_STATES))))
+            for plate, case_id in self._conn.execute(query):
+                out.setdefault(plate, []).append(int(case_id))
+        return out
+
+    def party_sources(self, case_ids: Sequence[int]) -> dict[tuple[int, str], str]:
+        out: dict[tuple[int, str], str] = {}
+        p = case_parties.c
+        for start in range(0, len(case_ids), 500):
+            query = select(p.case_id, p.role, p.source).where(p.case_id.in_(case_ids[start:start + 500]))
+            out.update({(int(c), r): s for c, r, s in self._conn.execute(query)})
+        return out
+
+    def take_number(self, kind: str, year: int, seq: int) -> bool:
+        """Claim document number ``seq`` of ``kind`` in ``year``; False if it is no longer the next one."""
+        c = document_counters.c
+        taken = self._conn.execute(update(document_counters)
+                                   .where(c.kind == kind, c.year == year, c.next_seq == seq)
+                                   .values(next_seq=seq + 1)).rowcount == 1
+        if taken or seq != 1:
+            return taken
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(document_counters).values(kind=kind, year=year, next_seq=2))
+        except IntegrityError:
+            return False
+        return True
+
+    def add_document(self, values: Mapping[str, Any]) -> int:
+        return int(self._conn.execute(insert(case_documents).values(**values).returning(case_documents.c.id))
+                   .scalar_one())
+
+    def enqueue(self, **message: Any) -> bool:
+        """Write a notice to the outbox in this transaction (sent by the outbox worker after commit)."""
+        from zhichao.adapters.db import outbox
+
+        return outbox.enqueue(self._conn, **message)
+
+    def payment(self, method: str, reference: str) -> dict[str, Any] | None:
+        row = self._conn.execute(select(payments).where(payments.c.method == method,
+                                                        payments.c.reference == reference)).first()
+        return None if row is None else dict(row._mapping)
+
+    def add_payment(self, values: Mapping[str, Any]) -> bool:
+        """Store a payment; False when one with the same (method, reference) is already stored."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(payments).values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    def add_transfer(self, values: Mapping[str, Any]) -> None:
+        self._conn.execute(insert(transfers).values(**values))
+
+    def set_transfer_outcome(self, transfer_id: int, values: Mapping[str, Any]) -> bool:
+        return self._conn.execute(update(transfers).where(transfers.c.id == transfer_id)
+                                  .values(**values)).rowcount == 1
 
 
 class SqlCaseRepository:
@@ -52,36 +152,78 @@ class SqlCaseRepository:
         with self._db.writer.begin() as conn:
             yield SqlCaseTransaction(conn)
 
-    def case(self, case_id: int) -> dict[str, Any] | None:
-        query = (select(*_CASE_COLUMNS, stations.c.name.label("station_name"), records.c.overload_rate_x100)
-                 .outerjoin(stations, stations.c.station_id == cases.c.station_id)
-                 .outerjoin(records, and_(records.c.station_id == cases.c.station_id,
-                                          records.c.record_id == cases.c.record_id))
-                 .where(cases.c.id == case_id))
+    def _all(self, query: Any) -> builtins.list[dict[str, Any]]:
+        with self._db.reader.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def _one(self, query: Any) -> dict[str, Any] | None:
         with self._db.reader.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else dict(row._mapping)
 
-    def list(self, state: str | None = None, plate: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Newest case first, with the station's name and the record's overload rate (one query)."""
-        query = (select(*_CASE_COLUMNS, stations.c.name.label("station_name"), records.c.overload_rate_x100)
-                 .outerjoin(stations, stations.c.station_id == cases.c.station_id)
-                 .outerjoin(records, and_(records.c.station_id == cases.c.station_id,
-                                          records.c.record_id == cases.c.record_id)))
+    def case(self, case_id: int) -> dict[str, Any] | None:
+        return self._one(_listed().where(cases.c.id == case_id))
+
+    def list(self, state: str | None = None, plate: str | None = None, limit: int = 100,
+             due_by: date | None = None) -> builtins.list[dict[str, Any]]:
+        """Newest case first; with ``due_by``, the cases with a deadline by then, soonest first (a case's
+        ``due_on`` is cleared when it reaches a state with nothing left to do)."""
+        query = _listed()
         if state:
             query = query.where(cases.c.state == state)
         if plate:
             query = query.where(cases.c.plate == plate)
-        query = query.order_by(cases.c.opened_at.desc(), cases.c.id.desc()).limit(limit)
-        with self._db.reader.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+        if due_by is not None:
+            query = query.where(cases.c.due_on <= due_by).order_by(cases.c.due_on, cases.c.id)
+        else:
+            query = query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
+        return self._all(query.limit(limit))
+
+    def by_notice_code(self, plate: str, code: str) -> dict[str, Any] | None:
+        return self._one(_listed().where(cases.c.plate == plate, cases.c.notice_code == code))
 
     def events(self, case_id: int) -> builtins.list[dict[str, Any]]:
         e = case_events.c
-        query = (select(e.at, e.actor_id, e.role, e.action, e.from_state, e.to_state, e.reason, e.note)
-                 .where(e.case_id == case_id).order_by(e.id))
-        with self._db.reader.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+        return self._all(select(e.at, e.actor_id, e.role, e.action, e.from_state, e.to_state, e.reason, e.note)
+                         .where(e.case_id == case_id).order_by(e.id))
+
+    def parties(self, case_id: int) -> builtins.list[dict[str, Any]]:
+        return self._all(select(*_PARTY_COLUMNS).where(case_parties.c.case_id == case_id)
+                         .order_by(case_parties.c.id))
+
+    def next_seq(self, kind: str, year: int) -> int:
+        c = document_counters.c
+        found = self._one(select(c.next_seq).where(c.kind == kind, c.year == year))
+        return 1 if found is None else int(found["next_seq"])
+
+    def documents(self, case_id: int) -> builtins.list[dict[str, Any]]:
+        return self._all(select(*_DOCUMENT_COLUMNS).where(case_documents.c.case_id == case_id)
+                         .order_by(case_documents.c.id))
+
+    def document(self, document_id: int) -> dict[str, Any] | None:
+        return self._one(select(*_DOCUMENT_COLUMNS).where(case_documents.c.id == document_id))
+
+    def case_for_document(self, kind: str, number: str) -> int | None:
+        d = case_documents.c
+        found = self._one(select(d.case_id).where(d.kind == kind, d.number == number))
+        return None if found is None else int(found["case_id"])
+
+    def payments(self, case_id: int) -> builtins.list[dict[str, Any]]:
+        p = payments.c
+        return self._all(select(p.id, p.method, p.reference, p.amount_yuan, p.late_fee_yuan, p.paid_on,
+                                p.recorded_at, p.recorded_by).where(p.case_id == case_id).order_by(p.id))
+
+    def transfer(self, case_id: int) -> dict[str, Any] | None:
+        return self._one(select(*_TRANSFER_COLUMNS).where(transfers.c.case_id == case_id))
+
+    def transfers(self, state: str | None = None, long_triangle: bool | None = None,
+                  limit: int = 100) -> builtins.list[dict[str, Any]]:
+        query = select(*_TRANSFER_COLUMNS, cases.c.plate).join(cases, cases.c.id == transfers.c.case_id)
+        if state:
+            query = query.where(transfers.c.state == state)
+        if long_triangle is not None:
+            query = query.where(transfers.c.long_triangle == long_triangle)
+        return self._all(query.order_by(transfers.c.created_at.desc(), transfers.c.id.desc()).limit(limit))
 
     def counts(self, start: datetime, end: datetime, local_prefixes: Sequence[str]) -> dict[str, int]:
         """KPI inputs for the cases opened in [start, end), counted by the database in one query."""

@@ -12,7 +12,11 @@ from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from zhichao.domain.case_dates import DUE_LABELS
+from zhichao.domain.cases import STATE_LABELS
+from zhichao.domain.documents import KIND_TITLES
 from zhichao.domain.errors import ZhichaoError
+from zhichao.domain.parties import FIELD_LABELS, PARTY_ROLES
 from zhichao.domain.rulesets import RULE_SETS, get_rule_set
 
 ROLES: Mapping[str, str] = {
@@ -49,6 +53,17 @@ REVIEW_FILTERS: Mapping[str, str] = {"open": "全部待审", "pending_first": "�
 # Queue filter on the overload band (``band`` = rate // 10 %): the label says the rate it starts at.
 REVIEW_BANDS: Mapping[int, str] = {2: "超限 ≥ 20%", 3: "超限 ≥ 30%", 5: "超限 ≥ 50%", 10: "超限 ≥ 100%"}
 AXLE_GROUPS: Mapping[int, str] = {1: "单轴", 2: "双联轴", 3: "三联轴"}
+
+# The case workflow (案件). States, deadlines, party roles and document titles are printed on the documents,
+# so the domain names them; the console reuses those words. The actions people take are named here: every
+# action of ``domain.cases.ACTIONS`` (a unit test checks), plus the trail's entries that are not moves.
+CASE_STATES: Mapping[str, str] = STATE_LABELS
+DUE_KINDS: Mapping[str, str] = DUE_LABELS
+PARTIES: Mapping[str, str] = PARTY_ROLES
+DOCUMENT_KINDS: Mapping[str, str] = KIND_TITLES
+# Who acted, in the case's trail: the users' roles, the owner (self-service page) and the system (timers).
+EVENT_ROLES: Mapping[str, str] = {**ROLES, "owner": "当事人", "system": "系统"}
+PARTY_FIELDS: Mapping[str, str] = FIELD_LABELS
 
 UNREAD_PLATE = "未识别"
 NO_COUNTY = "未填区县"
