@@ -159,18 +159,22 @@ def cmd_ocr_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_register_import(args: argparse.Namespace) -> int:
+def _read_csv_file(path: str) -> str:
     from pathlib import Path
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("unreadable_file", f"无法读取 {path}（须为 UTF-8 编码的 CSV）：{exc}") from None
+
+
+def cmd_register_import(args: argparse.Namespace) -> int:
 
     from zhichao.bootstrap import build_current
     from zhichao.services import registers
 
     c = build_current()
-    try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("unreadable_file", f"无法读取 {args.file}（须为 UTF-8 编码的 CSV）：{exc}") from None
-    rows = registers.read_csv(text, registers.REQUIRED[args.register])
+    rows = registers.read_csv(_read_csv_file(args.file), registers.REQUIRED[args.register])
     stored = registers.add_entries(c.registers, args.register, rows, now=c.clock())
     print(f"已导入 {stored} 条")
     return 0
@@ -335,17 +339,13 @@ def cmd_cases_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_parties_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from zhichao.bootstrap import build_current
     from zhichao.services.party_import import import_parties
     from zhichao.services.ports import User
 
     c = build_current()
-    try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("unreadable_file", f"无法读取 {args.file}（须为 UTF-8 编码的 CSV）：{exc}") from None
+    text = _read_csv_file(args.file)
     operator = User(id=0, username="cli", display_name="命令行", role="admin", active=True)
     result = import_parties(c.cases, operator, text, now=c.clock(), origin="cli")
     print(f"已读取 {result['rows']} 行，设置当事人 {result['set']} 项，保留执法人员录入的 {result['kept']} 项")
