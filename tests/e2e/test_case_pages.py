@@ -210,6 +210,12 @@ def test_a_closed_non_local_case_is_transferred_and_its_outcome_recorded(pages: 
     done = wang.post(f"/console/cases/{case_id}/transfer-outcome", data={"outcome": "received", "note": "已签收"})
     assert done.headers["location"] == f"/console/cases/{case_id}?done=transfer_outcome#transfer"
     assert "已签收" in visible(wang.get(f"/console/cases/{case_id}").text)
+    listed = visible(wang.get("/console/transfers", headers=HTML).text)
+    assert "皖K12345" in listed and "阜阳市交通运输局" in listed and "长三角" in listed and "对方已接收" in listed
+    assert "已签收" in listed and not CODES.search(listed)
+    assert "皖K12345" in visible(wang.get("/console/transfers?region=long_triangle", headers=HTML).text)
+    assert "没有符合筛选条件的抄告" in visible(wang.get("/console/transfers?state=returned", headers=HTML).text)
+    assert pages.browser("zhang").get("/console/transfers", headers=HTML).status_code == 403  # a reviewer
 
 
 def add_document(c: Container, case_id: int, kind: str = "notice") -> int:

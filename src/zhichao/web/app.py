@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
 from zhichao.web.api import cases, evidence, ingest, owner, payments, reads, registers, reviews
-from zhichao.web.console import case_pages, owner_pages, pages, review_pages
+from zhichao.web.console import case_pages, owner_pages, pages, review_pages, transfer_pages
 from zhichao.web.errors import status_of
 from zhichao.web.rate_limit import RateLimiter
 
@@ -81,6 +81,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(review_pages.router)
     app.include_router(case_pages.router)
     app.include_router(owner_pages.router)
+    app.include_router(transfer_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
