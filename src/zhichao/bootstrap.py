@@ -76,7 +76,7 @@ def case_context(settings: Settings, db: Database, tz: ZoneInfo, holidays: Holid
     return CaseContext(
         repo=repo, holidays=holidays, regions=regions, tz=tz, local_prefixes=tuple(settings.local_plate_prefixes),
         statement_days=settings.statement_days, documents=documents, portal_url=settings.owner_portal_url,
-        authority=settings.authority_name,
+        authority=settings.authority_name, store=store,
     )
 
 

@@ -1,6 +1,6 @@
 """The case pages (案件) and the owner's page over HTTP, on both databases: the list and its filters, the
 case file, actions, parties, payments, documents and transfers posted as forms; refusals in Chinese; and
-the owner's look-up, photos, documents, statement and rate limit.
+the owner's look-up, photos, documents, statement (typed or as a file) and rate limit.
 
 Built on ``CaseDesk`` (tests/e2e/test_cases_api.py): records approved by two reviewers become cases; the
 people act through the console's forms, logged in with their passwords.
@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from tests.e2e.test_cases_api import OWNER, CaseDesk
 from tests.e2e.test_review_pages import text_of
+from tests.factories import pdf
 from zhichao.bootstrap import Container
 from zhichao.domain.cases import ACTIONS
 from zhichao.services.auth import add_user
@@ -239,6 +240,44 @@ def test_documents_are_listed_with_links_to_their_pdf(pages: Pages, wang: TestCl
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+def upload(client: TestClient, case_id: int, name: str, data: bytes) -> Any:
+    return client.post(f"/console/cases/{case_id}/attachments", headers=HTML,
+                       files={"file": (name, data, "application/pdf")})
+
+
+def test_the_officer_uploads_the_party_s_written_statement_through_the_case_page(pages: Pages,
+                                                                                 wang: TestClient) -> None:
+    case_id = pages.approved_case()
+    page = wang.get(f"/console/cases/{case_id}").text
+    assert 'enctype="multipart/form-data"' in page and 'accept=".pdf,.jpg,.jpeg,.png"' in page
+    assert "尚无上传的陈述申辩书" in visible(page)
+    refused = upload(wang, case_id, "申辩.pdf", "我对处罚有异议。".encode())
+    assert refused.status_code == 400 and "只接受 PDF、JPG 或 PNG 文件" in visible(refused.text)
+    assert pages.case(case_id)["attachments"] == [] and pages.case(case_id)["events"] == []
+    data = pdf("scanned statement")
+    done = upload(wang, case_id, "陈述申辩书.pdf", data)
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/console/cases/{case_id}?done=statement_file#attachments"
+    after = wang.get(done.headers["location"]).text
+    attachment_id = pages.case(case_id)["attachments"][0]["id"]
+    assert f'href="/api/v1/cases/{case_id}/attachments/{attachment_id}"' in after
+    text = visible(after)
+    assert "已完成：上传陈述申辩书。" in text and "陈述申辩书.pdf" in text
+    assert "上传陈述申辩书 文件：陈述申辩书.pdf" in text and CODES.search(text) is None
+    assert wang.get(f"/api/v1/cases/{case_id}/attachments/{attachment_id}").content == data
+    with pages.browser("fa") as legal:
+        seen = legal.get(f"/console/cases/{case_id}").text
+        assert "陈述申辩书.pdf" in seen and 'id="attachment-form"' not in seen
+        answer = upload(legal, case_id, "s.pdf", pdf())
+        assert answer.status_code == 403 and "当前角色（法制审核）无权上传陈述申辩书。" in answer.text
+    with pages.browser("boss") as leader:
+        assert pages.act("boss", case_id, "withdraw", reason="重复立案").status_code == 200
+        assert 'id="attachment-form"' not in leader.get(f"/console/cases/{case_id}").text
+        late = upload(leader, case_id, "s.pdf", pdf("late"))
+        assert late.status_code == 409 and "案件已办结（已撤销），不能上传陈述申辩书。" in late.text
+    assert len(pages.case(case_id)["attachments"]) == 1
+
+
 # --- the owner's page -----------------------------------------------------------------------
 
 
@@ -291,6 +330,34 @@ def test_the_owner_states_and_the_officer_sees_it(pages: Pages, wang: TestClient
         assert "您的陈述、申辩已提交" in owner.get("/owner?done=statement").text
     page = visible(wang.get(f"/console/cases/{case_id}").text)
     assert "当事人（自助查询） 当事人 当事人提交陈述 当事人的陈述申辩（原文） 当日为紧急抢险运输。" in page
+
+
+def test_the_owner_uploads_a_written_statement_with_or_without_text(pages: Pages, wang: TestClient) -> None:
+    case_id, code = notified_case(pages)
+    owner_form = {"plate": "浙D12345", "code": code}
+    with pages.browser() as owner:
+        found = owner.post("/owner", data=owner_form).text
+        assert 'enctype="multipart/form-data"' in found and 'name="file"' in found
+        assert 'accept=".pdf,.jpg,.jpeg,.png"' in found
+        bad = owner.post("/owner/statement", data={**owner_form, "text": "见附件。"},
+                         files={"file": ("申辩.pdf", b"just text", "application/pdf")})
+        assert bad.status_code == 400 and "只接受 PDF、JPG 或 PNG 文件" in bad.text
+        assert "案件信息" in bad.text and "见附件。" in bad.text  # the typed text is kept
+        assert pages.case(case_id)["events"][-1]["action"] == "send_notice"  # neither the text nor the file
+        empty = owner.post("/owner/statement", data=owner_form, files={"file": ("", b"", "application/octet-stream")})
+        assert empty.status_code == 400 and "请填写陈述申辩，或上传陈述申辩书" in empty.text
+        only_file = owner.post("/owner/statement", data=owner_form,
+                               files={"file": ("申辩.pdf", pdf("owner"), "application/pdf")})
+        assert only_file.status_code == 303 and only_file.headers["location"] == "/owner?done=statement"
+        both = owner.post("/owner/statement", data={**owner_form, "text": "车辆为抢险运输。"},
+                          files={"file": ("证明.pdf", pdf("proof"), "application/pdf")})
+        assert both.status_code == 303
+    detail = pages.case(case_id)
+    assert [a["filename"] for a in detail["attachments"]] == ["申辩.pdf", "证明.pdf"]
+    assert [e["action"] for e in detail["events"]][1:] == ["statement_file", "owner_statement", "statement_file"]
+    page = visible(wang.get(f"/console/cases/{case_id}").text)
+    assert "当事人（自助查询） 当事人 上传陈述申辩书 文件：申辩.pdf" in page
+    assert "证明.pdf" in page and "当事人（自助查询） · PDF" in page
 
 
 def test_every_look_up_download_and_statement_counts_against_the_limit(pages: Pages) -> None:

@@ -13,7 +13,8 @@ from zhichao.web.console import labels as L
 from zhichao.web.console.case_view import due_view
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-TRAIL_ONLY = ("partial_payment", "owner_statement")  # entries of the trail that are not moves of the table
+# Entries of the trail that are not moves of the table.
+TRAIL_ONLY = ("partial_payment", "owner_statement", "statement_file")
 
 
 @pytest.mark.parametrize("action", [*ACTIONS, *TRAIL_ONLY])

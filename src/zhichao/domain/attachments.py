@@ -59,7 +59,7 @@ def attachment_type(data: bytes) -> str | None:
 
 def clean_filename(name: str) -> str:
     """The base name (a browser or a script may send a whole path), without control or format characters
-    (a right-to-left override can disguise ``exe.pdf`` as ``fdp.exe``)."""
+    (U+202E, right-to-left override, makes ``a<U+202E>fdp.exe`` read as ``aexe.pdf``)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in base if ch.isprintable()).strip()
 
@@ -75,8 +75,9 @@ def check_attachment(filename: str, data: bytes) -> AttachmentFacts:
     if not name or name in {".", ".."}:
         raise InvalidAttachment("invalid_filename", "文件名为空或无效，请重新选择文件")
     if len(name) > MAX_FILENAME_CHARS:
-        raise InvalidAttachment("invalid_filename", f"文件名过长（{len(name)} 个字符），最多 {MAX_FILENAME_CHARS} 个字符，"
-                                "请改短后重新上传", {"chars": len(name), "max_chars": MAX_FILENAME_CHARS})
+        raise InvalidAttachment("invalid_filename",
+                                f"文件名过长（{len(name)} 个字符），最多 {MAX_FILENAME_CHARS} 个字符，请改短后重新上传",
+                                {"chars": len(name), "max_chars": MAX_FILENAME_CHARS})
     content_type = attachment_type(data)
     if content_type is None:
         raise InvalidAttachment("unsupported_type", f"只接受 {ACCEPTED} 文件（按文件内容判断，与扩展名无关）；"

@@ -71,7 +71,7 @@ ACTIONS = (
     WITHDRAW, TRANSFER, REFER_POLICE,
 )  # fmt: skip
 
-# What people read for each action, and for the two trail entries that are not moves of the table.
+# What people read for each action, and for the trail entries that are not moves of the table.
 ACTION_LABELS: Mapping[str, str] = {
     SEND_NOTICE: "送达违法行为通知", OWNER_REPORTED: "当事人到案接受处理",
     REPORT_WINDOW_PASSED: "15日期限届满未到案", SEND_PRE_DECISION: "送达行政处罚事先告知书",
@@ -81,7 +81,7 @@ ACTION_LABELS: Mapping[str, str] = {
     PAYMENT_OVERDUE: "逾期未缴纳（加处罚款）", SEND_REMINDER: "送达催告书",
     APPLY_COURT_ENFORCEMENT: "申请法院强制执行", CLOSE: "结案", TRANSFER: "抄告登记地",
     REFER_POLICE: "移送公安", WITHDRAW: "撤销案件", RECORD_PAYMENT: "缴纳罚款",
-    "partial_payment": "部分缴款", "owner_statement": "当事人提交陈述",
+    "partial_payment": "部分缴款", "owner_statement": "当事人提交陈述", "statement_file": "上传陈述申辩书",
 }  # fmt: skip
 
 # Final: nothing but ``transfer`` (a duty after closing, 超限规定 Art. 44) leaves them.

@@ -46,7 +46,7 @@ from zhichao.domain.parties import PARTY_ROLES, checked_party, masked
 from zhichao.domain.plates import is_local, normalize_plate
 from zhichao.domain.regions import Region, RegionTable, region_of
 from zhichao.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from zhichao.services.ports import User
+from zhichao.services.ports import EvidenceStore, User
 
 # Parties are entered by the officers who prepare the case, or by a leader.
 PARTY_EDITORS = frozenset({"officer", "leader"})
@@ -73,6 +73,8 @@ class CaseTransaction(Protocol):
 
     def add_document(self, values: dict[str, Any]) -> int: ...
 
+    def add_attachment(self, values: dict[str, Any]) -> int: ...
+
     def enqueue(self, **message: Any) -> bool: ...
 
     def add_transfer(self, values: dict[str, Any]) -> None: ...
@@ -98,6 +100,10 @@ class CaseRepository(Protocol):
     def parties(self, case_id: int) -> builtins.list[dict[str, Any]]: ...
 
     def documents(self, case_id: int) -> builtins.list[dict[str, Any]]: ...
+
+    def attachments(self, case_id: int) -> builtins.list[dict[str, Any]]: ...
+
+    def attachment(self, attachment_id: int) -> dict[str, Any] | None: ...
 
     def payments(self, case_id: int) -> builtins.list[dict[str, Any]]: ...
 
@@ -141,6 +147,7 @@ class CaseContext:
     documents: DocumentIssuer | None = None
     portal_url: str = ""
     authority: str = ""
+    store: EvidenceStore | None = None  # where uploaded attachments are kept (services/case_attachments.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +322,8 @@ def allowed_actions(state: str, role: str) -> list[str]:
 
 def case_detail(ctx: CaseContext, case_id: int, viewer_role: str, today: date) -> dict[str, Any]:
     """The case file: the case (with its ``version``), every action taken on it (oldest first), its parties
-    (masked for roles that do not need personal data), documents, payments, transfer, and what is owed."""
+    (masked for roles that do not need personal data), documents, attachments, payments, transfer, and what
+    is owed."""
     repo = ctx.repo
     found = repo.case(case_id)
     if found is None:
@@ -324,7 +332,8 @@ def case_detail(ctx: CaseContext, case_id: int, viewer_role: str, today: date) -
 
     return {"case": found, "events": repo.events(case_id),
             "parties": [masked(p, viewer_role) for p in repo.parties(case_id)],
-            "documents": repo.documents(case_id), "payments": repo.payments(case_id),
+            "documents": repo.documents(case_id), "attachments": repo.attachments(case_id),
+            "payments": repo.payments(case_id),
             "transfer": repo.transfer(case_id), "owed": amount_owed(ctx, found, today),
             "due_label": DUE_LABELS.get(found.get("due_kind") or ""),
             "allowed_actions": allowed_actions(found["state"], viewer_role),

@@ -1,6 +1,7 @@
 """The owner's self-service (行政处罚法 Art. 41: the party can see the evidence): with the plate and the
 code printed on the notice, an owner sees the record, the photos and the documents sent to them, and may
-submit a statement, which lands in the case's trail and is raised to the officer in charge.
+submit a statement — typed, as a file (陈述申辩书, PDF, JPG or PNG), or both — which lands in the case's
+trail and is raised to the officer in charge.
 
 Nothing here needs a login; what protects a case is the 8-character code (32⁸ combinations) and the
 rate limit the web layer puts on every look-up. A wrong plate or code says only "not found".
@@ -13,6 +14,7 @@ from typing import Any
 
 from zhichao.domain.cases import FINAL_STATES, STATE_LABELS
 from zhichao.domain.plates import normalize_plate
+from zhichao.services import case_attachments
 from zhichao.services.cases import CaseContext
 from zhichao.services.errors import Conflict, InvalidInput, NotFound
 from zhichao.services.ports import RecordReader
@@ -68,24 +70,37 @@ def image_for_owner(ctx: CaseContext, records: RecordReader, plate: str, code: s
 
 
 def submit_statement(ctx: CaseContext, plate: str, code: str, text: str, *, now: datetime, origin: str,
-                     recipient: str) -> dict[str, Any]:
-    """Store the owner's statement and defence in the case's trail and raise it to the officers."""
+                     recipient: str, file: tuple[str, bytes] | None = None) -> dict[str, Any]:
+    """Store the owner's statement and defence in the case's trail and raise it to the officers.
+
+    ``text``, ``file`` (name and bytes of the written statement) or both; all of it commits or none.
+    """
     case = _case_for(ctx, plate, code)
     statement = (text or "").strip()
-    if not statement:
-        raise InvalidInput("statement_empty", "陈述申辩内容不能为空")
+    if not statement and file is None:
+        raise InvalidInput("statement_empty", "陈述申辩内容不能为空：请填写陈述申辩，或上传陈述申辩书")
     if len(statement) > MAX_STATEMENT_CHARS:
         raise InvalidInput("statement_too_long",
                            f"陈述申辩内容最多 {MAX_STATEMENT_CHARS} 字（现为 {len(statement)} 字）")
     if case["state"] in FINAL_STATES:
         raise Conflict("case_final", f"案件已办结（{STATE_LABELS[case['state']]}），不再接收陈述申辩")
+    facts = case_attachments.store_file(ctx, *file) if file is not None else None
+    lines = [f"- 案件：{case['id']}（{case['plate']}）"]
+    attachment = None
     with ctx.repo.transaction() as tx:
-        tx.add_event({"case_id": case["id"], "at": now, "actor_id": 0, "role": "owner", "action": "owner_statement",
-                      "from_state": case["state"], "to_state": case["state"], "reason": None, "note": statement})
-        tx.audit(at=now, actor="owner", origin=origin, action="case.owner_statement", subject=f"case:{case['id']}",
-                 details={"chars": len(statement)})
-        body = f"### 当事人提交了陈述申辩\n\n- 案件：{case['id']}（{case['plate']}）\n- 字数：{len(statement)}"
+        if statement:
+            tx.add_event({"case_id": case["id"], "at": now, "actor_id": 0, "role": "owner",
+                          "action": "owner_statement", "from_state": case["state"], "to_state": case["state"],
+                          "reason": None, "note": statement})
+            tx.audit(at=now, actor="owner", origin=origin, action="case.owner_statement",
+                     subject=f"case:{case['id']}", details={"chars": len(statement)})
+            lines.append(f"- 字数：{len(statement)}")
+        if facts is not None:
+            attachment = case_attachments.record_statement_file(tx, case["id"], facts, uploader="owner", actor_id=0,
+                                                                role="owner", now=now, origin=origin)["id"]
+            lines.append(f"- 陈述申辩书：{facts.filename}（{max(1, round(facts.size / 1024))} KB）")
+        body = "### 当事人提交了陈述申辩\n\n" + "\n".join(lines)
         tx.enqueue(channel="dingtalk", recipient=recipient, subject=f"【当事人陈述】{case['plate']}", body=body,
                    dedupe_key=f"owner_statement:{case['id']}:{now.isoformat()}", now=now,
                    payload={"case_id": case["id"]}, case_id=case["id"])
-    return {"id": case["id"], "received_at": now}
+    return {"id": case["id"], "received_at": now, "attachment": attachment}

@@ -1,8 +1,9 @@
-"""Request helpers shared by the API and the console: the container, the caller, the body."""
+"""Request helpers shared by the API and the console: the container, the caller, the body, an uploaded file."""
 
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.datastructures import UploadFile
 
 from zhichao.bootstrap import Container
 from zhichao.services.auth import bearer_token, require_role, user_for_session, user_for_token
@@ -46,3 +47,24 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge("body_too_large", f"请求体超过 {limit} 字节的上限")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# Multipart framing (boundaries, part headers) and the form's small text fields, on top of the file itself.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+async def read_form_file(request: Request, limit: int) -> tuple[dict[str, str], tuple[str, bytes] | None]:
+    """A form's text fields and its ``file`` part (its name and at most ``limit`` + 1 of its bytes, so that
+    a check can still say "too large"); None when no file part was sent. A body declared larger than such
+    a form can be is refused (413) before it is read."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit + FORM_OVERHEAD_BYTES:
+        raise PayloadTooLarge("body_too_large", f"请求体超过 {limit + FORM_OVERHEAD_BYTES} 字节的上限")
+    async with request.form(max_files=1, max_fields=16) as form:
+        fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+        part = form.get("file")
+        if not isinstance(part, UploadFile):
+            return fields, None
+        data = await part.read(limit + 1)
+        # A file input left empty is sent as a part with no name and no bytes: no file.
+        return fields, (part.filename or "", data) if part.filename or data else None

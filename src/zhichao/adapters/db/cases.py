@@ -1,5 +1,5 @@
 """SQL for the case workflow: conditional moves on ``cases.version``, the case trail, parties, document
-numbers, payments, transfers, lists, the deadline sweep's query and the KPI counts."""
+numbers, attachments, payments, transfers, lists, the deadline sweep's query and the KPI counts."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from zhichao.adapters.db import audit
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import (
+    case_attachments,
     case_documents,
     case_events,
     case_parties,
@@ -34,6 +35,7 @@ _DOCUMENT_COLUMNS = (case_documents.c.id, case_documents.c.case_id, case_documen
                      case_documents.c.created_at, case_documents.c.created_by, case_documents.c.sha256,
                      case_documents.c.storage_key, case_documents.c.size)
 _TRANSFER_COLUMNS = tuple(transfers.c)
+_ATTACHMENT_COLUMNS = tuple(case_attachments.c)
 
 
 def _listed() -> Any:
@@ -113,6 +115,10 @@ class SqlCaseTransaction:
 
     def add_document(self, values: Mapping[str, Any]) -> int:
         return int(self._conn.execute(insert(case_documents).values(**values).returning(case_documents.c.id))
+                   .scalar_one())
+
+    def add_attachment(self, values: Mapping[str, Any]) -> int:
+        return int(self._conn.execute(insert(case_attachments).values(**values).returning(case_attachments.c.id))
                    .scalar_one())
 
     def enqueue(self, **message: Any) -> bool:
@@ -202,6 +208,13 @@ class SqlCaseRepository:
 
     def document(self, document_id: int) -> dict[str, Any] | None:
         return self._one(select(*_DOCUMENT_COLUMNS).where(case_documents.c.id == document_id))
+
+    def attachments(self, case_id: int) -> builtins.list[dict[str, Any]]:
+        return self._all(select(*_ATTACHMENT_COLUMNS).where(case_attachments.c.case_id == case_id)
+                         .order_by(case_attachments.c.id))
+
+    def attachment(self, attachment_id: int) -> dict[str, Any] | None:
+        return self._one(select(*_ATTACHMENT_COLUMNS).where(case_attachments.c.id == attachment_id))
 
     def case_for_document(self, kind: str, number: str) -> int | None:
         d = case_documents.c

@@ -449,6 +449,22 @@ case_documents = Table(
     UniqueConstraint("kind", "year", "seq"),
 )
 
+# Files a party gives the authority, as uploaded (for now the written statement and defence, 陈述申辩书):
+# the bytes are kept in the evidence store under `sha256`; `uploaded_by` is "user:<id>" or "owner".
+case_attachments = Table(
+    "case_attachments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("filename", String(128), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("uploaded_by", String(64), nullable=False),
+)
+
 # The next free sequence number of each kind of document in each year (文号 run per kind and year).
 document_counters = Table(
     "document_counters",

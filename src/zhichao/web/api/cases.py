@@ -1,27 +1,51 @@
-"""Case endpoints: the case list, one case's file, actions, parties, payments and transfers (docs/cases.md)."""
+"""Case endpoints: the case list, one case's file, actions, parties, attachments, payments and transfers
+(docs/cases.md)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from zhichao.domain.attachments import MAX_ATTACHMENT_BYTES
 from zhichao.domain.cases import ACTIONS, ROLE_ACTIONS
+from zhichao.services import case_attachments as attachment_service
 from zhichao.services import cases as case_service
 from zhichao.services import party_import
 from zhichao.services import payments as payment_service
 from zhichao.services import transfers as transfer_service
 from zhichao.services.errors import InvalidInput, NotFound
-from zhichao.web.deps import container, read_body, user_with_role
+from zhichao.web.deps import container, read_body, read_form_file, user_with_role
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases (案件)"])
 # Reviewers act on records, not cases, and partners only call the check API: both are refused (403).
 CASE_ROLES = frozenset(ROLE_ACTIONS)
 VIEW_ROLES = CASE_ROLES
 PAYMENT_ROLES = frozenset({"officer", "admin"})
+# Officers and leaders upload a statement the party handed in (the owner uploads through /api/v1/owner).
+UPLOAD_ROLES = frozenset({"officer", "leader"})
+_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def multipart_body(*fields: str) -> dict[str, Any]:
+    """The OpenAPI request body of a form with text ``fields`` and one ``file`` (parsed by ``read_form_file``)."""
+    properties: dict[str, Any] = {name: {"type": "string"} for name in fields}
+    properties["file"] = {"type": "string", "format": "binary",
+                          "description": "PDF, JPG or PNG (judged by its bytes), at most 10 MB"}
+    schema = {"type": "object", "required": [*fields, "file"], "properties": properties}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+def file_response(data: bytes, content_type: str, filename: str, stem: str) -> Response:
+    """The file as a download under its own (UTF-8) name; ``stem`` names it for clients that cannot read that."""
+    fallback = f"{stem}.{_EXTENSIONS.get(content_type, 'bin')}"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return Response(data, media_type=content_type,
+                    headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"})
 
 
 class ActionBody(BaseModel):
@@ -92,6 +116,25 @@ def post_payment(case_id: int, body: PaymentBody, request: Request) -> dict[str,
     return payment_service.record_payment(c.cases, case_id=case_id, method=body.method, reference=body.reference,
                                           amount_yuan=body.amount_yuan, paid_on=body.paid_on, user=user,
                                           now=c.clock(), origin=_origin(request))
+
+
+@router.post("/{case_id}/attachments", summary="上传当事人的陈述申辩书（PDF、JPG 或 PNG，不超过 10 MB）",
+             openapi_extra=multipart_body())
+async def upload_attachment(case_id: int, request: Request) -> dict[str, Any]:
+    user = await run_in_threadpool(user_with_role, request, UPLOAD_ROLES)
+    _, file = await read_form_file(request, MAX_ATTACHMENT_BYTES)
+    filename, data = file or ("", b"")
+    c = container(request)
+    return await run_in_threadpool(attachment_service.attach_statement, c.cases, case_id, filename, data,
+                                   uploader=f"user:{user.id}", actor_id=user.id, role=user.role, now=c.clock(),
+                                   origin=_origin(request))
+
+
+@router.get("/{case_id}/attachments/{attachment_id}", summary="下载案件附件（陈述申辩书）")
+def attachment(case_id: int, attachment_id: int, request: Request) -> Response:
+    user_with_role(request, VIEW_ROLES)
+    found, data = attachment_service.attachment_of(container(request).cases, case_id, attachment_id)
+    return file_response(data, found["content_type"], found["filename"], f"attachment-{attachment_id}")
 
 
 class OutcomeBody(BaseModel):

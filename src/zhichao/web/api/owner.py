@@ -1,6 +1,6 @@
 """The owner's self-service API (public, rate-limited per client address): look a case up with the plate
-and the notice's code, download a document sent to the owner, submit a statement. The owner's page
-(``/owner``) uses the same services."""
+and the notice's code, download a document sent to the owner, submit a statement, typed or as a file.
+The owner's page (``/owner``) uses the same services."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from zhichao.domain.attachments import MAX_ATTACHMENT_BYTES
 from zhichao.services import owner_portal
-from zhichao.web.deps import container
+from zhichao.web.api.cases import multipart_body
+from zhichao.web.deps import container, read_form_file
 from zhichao.web.rate_limit import RateLimiter
 
 router = APIRouter(prefix="/api/v1/owner", tags=["owner self-service (当事人自助)"])
@@ -57,3 +60,14 @@ def statement(body: Statement, request: Request) -> dict[str, Any]:
     c = container(request)
     return owner_portal.submit_statement(c.cases, body.plate, body.code, body.text, now=c.clock(),
                                          origin=client_of(request), recipient=c.settings.deadline_recipient)
+
+
+@router.post("/statement-file", summary="上传陈述申辩书（PDF、JPG 或 PNG，不超过 10 MB）",
+             openapi_extra=multipart_body("plate", "code"))
+async def statement_file(request: Request) -> dict[str, Any]:
+    limited(request)
+    fields, file = await read_form_file(request, MAX_ATTACHMENT_BYTES)
+    c = container(request)
+    return await run_in_threadpool(owner_portal.submit_statement, c.cases, fields.get("plate", ""),
+                                   fields.get("code", ""), "", now=c.clock(), origin=client_of(request),
+                                   recipient=c.settings.deadline_recipient, file=file or ("", b""))

@@ -1,4 +1,5 @@
-"""The case pages (案件): the case list and one case's file, with its actions, parties, payments and transfer.
+"""The case pages (案件): the case list and one case's file, with its actions, parties, statement files,
+payments and transfer.
 
 Pages are rendered on the server and work without JavaScript. Every change is a plain form posting to a
 route under ``/console/cases/{id}/…`` (POST, SameSite=Lax session cookie, like the rest of the console),
@@ -16,24 +17,27 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from zhichao.bootstrap import Container
+from zhichao.domain.attachments import MAX_ATTACHMENT_BYTES
 from zhichao.domain.cases import ACTION_LABELS, FINAL_STATES, RECORD_PAYMENT, TRANSFER
 from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.parties import FULL_VIEW_ROLES
 from zhichao.domain.plates import is_local, normalize_plate
+from zhichao.services import case_attachments as attachment_service
 from zhichao.services import cases as case_service
 from zhichao.services import payments as payment_service
 from zhichao.services import reviews as review_service
 from zhichao.services import transfers as transfer_service
 from zhichao.services.errors import PermissionDenied
 from zhichao.services.ports import User
-from zhichao.web.api.cases import CASE_ROLES, PAYMENT_ROLES
+from zhichao.web.api.cases import CASE_ROLES, PAYMENT_ROLES, UPLOAD_ROLES
 from zhichao.web.console import case_view as V
 from zhichao.web.console import labels as L
 from zhichao.web.console.pages import TEMPLATES, _gate, _render, error_page
 from zhichao.web.console.review_view import photo_views, verdict_rows
-from zhichao.web.deps import container, current_user
+from zhichao.web.deps import container, current_user, read_form_file
 from zhichao.web.errors import status_of
 
 LIST_LIMIT = 100
@@ -120,7 +124,8 @@ def case_context(c: Container, user: User, case_id: int) -> dict[str, Any]:
     review = review_service.detail(c.reviews, case["station_id"], case["record_id"])
     record, v = review["record"], review["record"]["verdict"]
     ids = [case["opened_by"], *(e["actor_id"] for e in found["events"]), *(e["actor_id"] for e in review["events"]),
-           *(V.recorder_id(p["recorded_by"]) for p in found["payments"])]
+           *(V.recorder_id(p["recorded_by"]) for p in found["payments"]),
+           *(V.recorder_id(a["uploaded_by"]) for a in found["attachments"])]
     names = c.users.display_names(sorted({i for i in ids if i}))
     local = is_local(case["plate"], c.cases.local_prefixes)
     state = case["state"]
@@ -142,6 +147,8 @@ def case_context(c: Container, user: User, case_id: int) -> dict[str, Any]:
         "parties": V.party_views(found["parties"], tz),
         "can_edit_parties": user.role in case_service.PARTY_EDITORS and state not in FINAL_STATES - {"closed"},
         "documents": V.document_views(case_id, found["documents"], tz),
+        "attachments": V.attachment_views(case_id, found["attachments"], names, tz),
+        "can_upload": user.role in UPLOAD_ROLES and state not in FINAL_STATES,
         "owed": found["owed"], "payments": V.payment_views(found["payments"], names, payment_service.METHODS, tz),
         "can_pay": user.role in PAYMENT_ROLES and state in payment_service.PAYABLE_STATES,
         "methods": payment_service.METHODS,
@@ -274,3 +281,23 @@ def transfer_outcome(case_id: int, request: Request, outcome: Annotated[str, For
     except ZhichaoError as refused:
         return _refused(request, user, case_id, refused, "登记抄告结果")
     return RedirectResponse(case_url(case_id, "transfer_outcome") + "#transfer", status_code=303)
+
+
+@router.post("/console/cases/{case_id}/attachments")
+async def upload_statement(case_id: int, request: Request) -> Response:
+    """The party's written statement, uploaded by an officer or a leader (multipart form, one ``file``)."""
+    user = await run_in_threadpool(_poster, request, case_id)
+    if isinstance(user, Response):
+        return user
+    c = container(request)
+    try:
+        if user.role not in UPLOAD_ROLES:
+            raise PermissionDenied("role_not_allowed", "")
+        _, file = await read_form_file(request, MAX_ATTACHMENT_BYTES)
+        filename, data = file or ("", b"")
+        await run_in_threadpool(attachment_service.attach_statement, c.cases, case_id, filename, data,
+                                uploader=f"user:{user.id}", actor_id=user.id, role=user.role, now=c.clock(),
+                                origin=_origin(request))
+    except ZhichaoError as refused:
+        return await run_in_threadpool(_refused, request, user, case_id, refused, "上传陈述申辩书")
+    return RedirectResponse(case_url(case_id, "statement_file") + "#attachments", status_code=303)

@@ -108,7 +108,8 @@ def timeline(case: Mapping[str, Any], events: Sequence[Mapping[str, Any]], revie
                  "kind": "open", "reason": "", "note": ""})
     for e in events:
         owner = e["role"] == "owner"
-        kind = "statement" if owner else "payment" if e["action"] in {"record_payment", "partial_payment"} else "move"
+        kind = ("attachment" if e["action"] == "statement_file" else "statement" if owner
+                else "payment" if e["action"] in {"record_payment", "partial_payment"} else "move")
         rows.append({"time": L.full_time(e["at"], tz),
                      "who": "当事人（自助查询）" if owner else who(e["actor_id"], names),
                      "role": L.label(L.EVENT_ROLES, e["role"]), "action": L.label(ACTION_LABELS, e["action"]),
@@ -140,8 +141,19 @@ def document_views(case_id: int, documents: Sequence[Mapping[str, Any]], tz: tzi
              "url": f"/api/v1/cases/{case_id}/documents/{d['id']}"} for d in documents]
 
 
+def attachment_views(case_id: int, attachments: Sequence[Mapping[str, Any]], names: Mapping[int, str],
+                     tz: tzinfo) -> list[dict[str, Any]]:
+    """The case's uploaded files (陈述申辩书), oldest first, with who uploaded each and a download link."""
+    kinds = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
+    return [{"filename": a["filename"], "type": kinds.get(a["content_type"], a["content_type"]),
+             "size": f"{max(1, round(a['size'] / 1024))} KB", "time": L.full_time(a["uploaded_at"], tz),
+             "by": "当事人（自助查询）" if a["uploaded_by"] == "owner" else who(recorder_id(a["uploaded_by"]), names),
+             "url": f"/api/v1/cases/{case_id}/attachments/{a['id']}"} for a in attachments]
+
+
 def recorder_id(recorded_by: str) -> int | None:
-    """The user id of a payment's ``recorded_by`` (``user:12``); None for a notification (``notify:bank``)."""
+    """The user id of a payment's ``recorded_by`` or an attachment's ``uploaded_by`` (``user:12``); None for a
+    notification (``notify:bank``) or the owner."""
     kind, _, rest = recorded_by.partition(":")
     return int(rest) if kind == "user" and rest.isdigit() else None
 

@@ -1,7 +1,8 @@
 """The owner's self-service page (当事人自助查询, ``/owner``): public, no login, made for a phone.
 
 With the plate and the code printed on the notice, the owner sees the weighing, the photos and the
-documents sent to them, and may state and defend (行政处罚法 Art. 44–45), through ``services.owner_portal``.
+documents sent to them, and may state and defend (行政处罚法 Art. 44–45) in writing on the page, as a file
+(陈述申辩书: PDF, JPG or PNG), or both, through ``services.owner_portal``.
 
 Plate and code travel in POST bodies only, never in an address (no history, no proxy log, no Referer).
 The look-up's answer is the page rendered for that POST; its photos are embedded as thumbnails
@@ -20,8 +21,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from zhichao.bootstrap import Container
+from zhichao.domain.attachments import MAX_ATTACHMENT_BYTES
 from zhichao.domain.cases import PENALISED_STATES
 from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.evidence import KIND_LABELS
@@ -31,7 +34,7 @@ from zhichao.web.api.owner import client_of
 from zhichao.web.console import labels as L
 from zhichao.web.console.pages import _render
 from zhichao.web.console.review_view import PHOTO_ORDER
-from zhichao.web.deps import container
+from zhichao.web.deps import container, read_form_file
 from zhichao.web.errors import status_of
 from zhichao.web.rate_limit import RateLimiter
 
@@ -158,13 +161,18 @@ def document(document_id: int, request: Request, plate: Annotated[str, Form()] =
 
 
 @router.post("/owner/statement")
-def statement(request: Request, plate: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "",
-              text: Annotated[str, Form()] = "") -> Response:
+async def statement(request: Request) -> Response:
+    """The typed statement, the file (multipart form), or both; a refusal stores neither."""
     c = container(request)
+    fields: dict[str, str] = {}
     try:
         _count(request)
-        owner_portal.submit_statement(c.cases, plate, code, text, now=c.clock(), origin=client_of(request),
-                                      recipient=c.settings.deadline_recipient)
+        fields, file = await read_form_file(request, MAX_ATTACHMENT_BYTES)
+        await run_in_threadpool(owner_portal.submit_statement, c.cases, fields.get("plate", ""),
+                                fields.get("code", ""), fields.get("text", ""), now=c.clock(),
+                                origin=client_of(request), recipient=c.settings.deadline_recipient, file=file)
     except ZhichaoError as refused:
-        return _refused(request, refused, plate, code, _view_again(c, plate, code, refused), text)
+        plate, code = fields.get("plate", ""), fields.get("code", "")
+        view = await run_in_threadpool(_view_again, c, plate, code, refused)
+        return await run_in_threadpool(_refused, request, refused, plate, code, view, fields.get("text", ""))
     return RedirectResponse(f"{HOME}?done=statement", status_code=303)
