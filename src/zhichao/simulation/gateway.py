@@ -185,7 +185,7 @@ def _handler(gateway: FakeGateway) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 — the stdlib's name
-            pass
+            """Quiet: what arrived is read back from ``/_received``, not from a log."""
 
         def _answer(self, status: int, answer: dict[str, Any]) -> None:
             data = json.dumps(answer, ensure_ascii=False).encode()

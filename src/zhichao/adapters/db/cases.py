@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from zhichao.adapters.db import audit
+from zhichao.adapters.db import audit, outbox
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import (
     case_attachments,
@@ -123,8 +123,6 @@ class SqlCaseTransaction:
 
     def enqueue(self, **message: Any) -> bool:
         """Write a notice to the outbox in this transaction (sent by the outbox worker after commit)."""
-        from zhichao.adapters.db import outbox
-
         return outbox.enqueue(self._conn, **message)
 
     def payment(self, method: str, reference: str) -> dict[str, Any] | None:
