@@ -8,7 +8,7 @@ strict undefined values: a misspelt field is an error, not a blank in an officia
 The platform runs on a closed network, and a template must never make it reach anything: WeasyPrint gets
 a URL fetcher that serves ``data:`` URIs only (the photos are embedded as such) and refuses every other
 URL (http, file, …), which WeasyPrint then leaves out of the page. Fonts come from fontconfig
-(Noto Serif/Sans CJK SC); WeasyPrint embeds the subset each document uses.
+(Noto Serif CJK SC, per documents.css); WeasyPrint embeds the subset each document uses.
 
 A missing or broken template raises ``DocumentTemplateError`` (code ``template_error``) naming the file.
 """
