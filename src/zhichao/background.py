@@ -18,6 +18,7 @@ from zhichao.services.reviews import sweep_evidence
 log = logging.getLogger("zhichao.background")
 EVIDENCE_SWEEP_S = 60.0
 DEADLINE_SWEEP_S = 15 * 60.0
+HEALTH_SWEEP_S = 30.0
 
 
 def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str) -> threading.Thread:
@@ -46,4 +47,8 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         # `zhichao outbox run`, may run beside it: claims keep them apart)
         _every(DEADLINE_SWEEP_S, lambda: _sweep_deadlines(c), stop, "deadline-sweep"),
         _every(c.settings.outbox_interval_s, lambda: outbox.drain(c.outbox, c.clock, stop), stop, "outbox"),
+        # stations: up / late / down often; the day summaries and data-quality checks less often (they read
+        # the day's records); a second process running the same sweeps changes nothing twice
+        _every(HEALTH_SWEEP_S, lambda: c.devices.sweep_health(c.clock()), stop, "health-sweep"),
+        _every(float(c.settings.quality_sweep_s), lambda: c.devices.sweep_quality(c.clock()), stop, "quality-sweep"),
     ]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from zhichao.adapters.db.audit import SqlAuditLog
 from zhichao.adapters.db.cases import SqlCaseRepository
+from zhichao.adapters.db.device_health import SqlDeviceRepository
 from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
@@ -27,6 +28,7 @@ from zhichao.adapters.notifiers.sms import SmsGateway
 from zhichao.adapters.passwords import Argon2Hasher
 from zhichao.config import Settings, SettingsError, load_settings
 from zhichao.domain.deadlines import Holidays, load_holidays
+from zhichao.domain.device_health import HealthPolicy
 from zhichao.domain.documents import Issuer
 from zhichao.domain.evidence import EvidenceLimits
 from zhichao.domain.regions import RegionTable, load_regions
@@ -34,6 +36,8 @@ from zhichao.domain.rulesets import get_rule_set
 from zhichao.domain.screening import ScreeningPolicy
 from zhichao.services.case_documents import CaseDocuments
 from zhichao.services.cases import CaseContext
+from zhichao.services.device_health import DeviceContext
+from zhichao.services.devices import Devices
 from zhichao.services.evidence import EvidenceContext
 from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
@@ -41,7 +45,6 @@ from zhichao.services.outbox import Notifier, OutboxContext, OutboxPolicy
 from zhichao.services.plate_check import PlateCheckContext
 from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
-from zhichao.services.stations import HealthPolicy
 
 
 def evidence_store(settings: Settings) -> EvidenceStore:
@@ -127,6 +130,7 @@ class Container:
     plate_check: PlateCheckContext
     audit: SqlAuditLog
     outbox: OutboxContext
+    devices: Devices
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -154,10 +158,16 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         plate_check if settings.plate_check_enabled else None,
     )
     stations, users = SqlStationRepository(db), SqlUserRepository(db)
+    health = HealthPolicy(interval=timedelta(seconds=settings.station_heartbeat_interval_s),
+                          grace=timedelta(seconds=settings.station_grace_s),
+                          data_quiet=timedelta(seconds=settings.station_data_quiet_s))
+    ingest_store = SqlIngestStore(db)
+    devices = Devices(DeviceContext(SqlDeviceRepository(db), stations, tz, health, settings.device_alert_recipient,
+                                    settings.device_default_mpe_pct), ingest_store.forget)
     return Container(
         settings=settings,
         db=db,
-        ingest_store=SqlIngestStore(db),
+        ingest_store=ingest_store,
         stations=stations,
         users=users,
         records=records,
@@ -169,10 +179,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
             screening=screening,
             tz=tz,
         ),
-        health_policy=HealthPolicy(
-            late_after=timedelta(seconds=settings.station_late_after_s),
-            down_after=timedelta(seconds=settings.station_down_after_s),
-        ),
+        health_policy=health,
         reviews=reviews,
         cases=case_context(settings, db, tz, holidays, load_regions(_data_text("plate_regions.json")), records,
                            stations, store),
@@ -182,6 +189,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         plate_check=plate_check,
         audit=SqlAuditLog(db),
         outbox=outbox_context(settings, db),
+        devices=devices,
         clock=clock,
     )
 

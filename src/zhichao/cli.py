@@ -352,6 +352,47 @@ def cmd_parties_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_devices_sweep(args: argparse.Namespace) -> int:
+    from zhichao.bootstrap import build_current
+
+    c = build_current()
+    now = c.clock()
+    changed = c.devices.sweep_health(now)
+    quality = c.devices.sweep_quality(now)
+    print(f"站点在线状态变化 {changed} 个；汇总站点日 {quality.days} 个，数据质量或暂停状态变化 {quality.changes} 个")
+    return 0
+
+
+def cmd_devices_kpi(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from zhichao.bootstrap import build_current
+
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError:
+        raise InvalidInput("invalid_date", "--from 与 --to 须为 YYYY-MM-DD 日期") from None
+    c = build_current()
+    for kpi in c.devices.kpis(start, end, args.county, c.clock()):
+        shown = "无数据" if kpi.value is None else f"{kpi.value:.2%}"
+        print(f"{kpi.id}: {shown}（{kpi.numerator} / {kpi.denominator}，目标 {kpi.target or '未定'}）")
+        for e in kpi.excluded:
+            print(f"  不计入：{e.station_id} {e.name} {e.reason} {e.days} 天")
+    return 0
+
+
+def _device_parsers(sub: Any) -> None:
+    devices = sub.add_parser("devices", help="device health: sweeps and KPI 1").add_subparsers(dest="action",
+                                                                                               required=True)
+    devices.add_parser("sweep", help="sweep station health and data quality once").set_defaults(
+        handler=cmd_devices_sweep)
+    p = devices.add_parser("kpi", help="device online and normal rates (KPI 1) for a period")
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--to", dest="end", required=True)
+    p.add_argument("--county")
+    p.set_defaults(handler=cmd_devices_kpi)
+
+
 def _case_parsers(sub: Any) -> None:
     cases = sub.add_parser("cases", help="the case workflow").add_subparsers(dest="action", required=True)
     cases.add_parser("sweep", help="raise the cases whose deadline is near or past (once per deadline)").set_defaults(
@@ -384,6 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ocr_parser(sub)
     _outbox_parser(sub)
     _case_parsers(sub)
+    _device_parsers(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)

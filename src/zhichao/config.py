@@ -66,13 +66,39 @@ class Settings:
         default=False,
         metadata=_doc("Mark the session cookie `Secure` (set it when the console is served over HTTPS)."),
     )
-    station_late_after_s: int = field(
-        default=15 * 60,
-        metadata=_doc("A station with no record for this long (seconds) shows health `late`."),
+    station_heartbeat_interval_s: int = field(
+        default=60,
+        metadata=_doc("How often a station is expected to send a heartbeat (seconds); a station may have its own. "
+                      "Nothing for twice this long: health `late`."),
     )
-    station_down_after_s: int = field(
-        default=2 * 3600,
-        metadata=_doc("A station with no record for this long (seconds) shows health `down`."),
+    station_grace_s: int = field(
+        default=600,
+        metadata=_doc("Silence tolerated after the interval before a station is `down` (seconds); a station may "
+                      "have its own."),
+    )
+    station_data_quiet_s: int = field(
+        default=3600,
+        metadata=_doc("A station alive but with no record for this long (seconds) is `late` (reason `no_data`)."),
+    )
+    device_alert_recipient: str = field(
+        default="default",
+        metadata=_doc("DingTalk recipient (robot name) of station alerts: down and back up, data-quality warnings, "
+                      "suspensions, certificate reminders."),
+    )
+    device_default_mpe_pct: float = field(
+        default=5.0,
+        metadata=_doc("Maximum permissible error (%) of a device whose accuracy class is not recorded (class 5 in "
+                      "service: ±5 %, LEGAL.md). Drift beyond half of it warns; beyond it, enforcement use stops."),
+    )
+    heartbeat_min_interval_s: float = field(
+        default=5.0,
+        metadata=_doc("Heartbeats from one station closer together than this (seconds) are refused with 429 and "
+                      "counted, so a flood cannot load the database."),
+    )
+    quality_sweep_s: int = field(
+        default=900,
+        metadata=_doc("How often the serving process summarises the stations' days and runs the data-quality "
+                      "checks (seconds)."),
     )
     display_timezone: str = field(
         default="Asia/Shanghai", metadata=_doc("Time zone in which times are shown to people.")

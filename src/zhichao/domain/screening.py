@@ -4,7 +4,7 @@ A BLOCKING flag means the record can never become evidence (a reviewer may only 
 reason); a non-blocking flag is a warning shown to the reviewer. Every rule is a pure function of its
 arguments (no I/O, no clock) returning a Flag, None or a tuple of flags.
 
-Record-only rules, run by `screen` in this fixed order: certificate, plate, speed, controller_flags,
+Record-only rules, run by `screen` in this fixed order: certificate, suspension, plate, speed, controller_flags,
 weights. Rules that need more than the record (double_capture, permit, evidence_missing,
 handled_on_site), Flag, ScreeningPolicy (every threshold, with its reason) and Passage live in
 screening_context.py and are re-exported here: import everything from this module.
@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 
 from zhichao.domain.plates import normalize_plate
@@ -45,10 +45,11 @@ from zhichao.domain.screening_context import (
 __all__ = [
     "BLOCKING_CODES", "DEFAULT_POLICY", "FLAG_LABELS", "IMAGE_KIND_LABELS", "Device", "Flag", "NearbyPassage",
     "OnsiteHandling", "Passage", "Permit", "ScreeningPolicy", "certificate", "controller_flags", "double_capture",
-    "evidence_missing", "flag_label", "handled_on_site", "permit", "plate", "screen", "speed", "weights",
+    "evidence_missing", "flag_label", "handled_on_site", "permit", "plate", "screen", "speed", "suspension", "weights",
 ]  # fmt: skip
 
 CERTIFICATE_INVALID = "certificate_invalid"
+DEVICE_SUSPENDED = "device_suspended"
 PLATE_UNREAD = "plate_unread"
 PLATE_MALFORMED = "plate_malformed"
 PLATE_LOW_CONFIDENCE = "plate_low_confidence"
@@ -64,7 +65,8 @@ _CODE_NAME = re.compile(rf"[a-z0-9_]{{1,{MAX_CODE_LENGTH - len(CONTROLLER_PREFIX
 
 FLAG_LABELS: Mapping[str, str] = MappingProxyType(
     {
-        CERTIFICATE_INVALID: "检定证书无效", PLATE_UNREAD: "车牌未识别", PLATE_MALFORMED: "车牌格式异常",
+        CERTIFICATE_INVALID: "检定证书无效", DEVICE_SUSPENDED: "设备暂停执法使用",
+        PLATE_UNREAD: "车牌未识别", PLATE_MALFORMED: "车牌格式异常",
         PLATE_LOW_CONFIDENCE: "车牌置信度低", SPEED_OUT_OF_RANGE: "车速超出检定范围",
         "controller_lane_straddle": "跨道行驶", "controller_abnormal_acceleration": "异常加减速",
         GROSS_IMPLAUSIBLE: "总重不合理", AXLE_SUM_MISMATCH: "轴重之和与总重不符", AXLE_IMPLAUSIBLE: "轴重不合理",
@@ -98,6 +100,17 @@ class Device:
     cert_valid_to: date | None
     speed_min_kmh: float | None
     speed_max_kmh: float | None
+    suspended_since: datetime | None = None
+
+
+def suspension(passage: Passage, device: Device) -> Flag | None:
+    """Blocking `device_suspended` for a record captured once the station's enforcement use was suspended:
+    its scale drifted beyond its maximum permissible error (services/device_quality.py) and has not been
+    checked since. A weight from a scale known to be out of tolerance is not evidence (LEGAL.md §3)."""
+    since = device.suspended_since
+    if since is None or passage.captured_at < since:
+        return None
+    return Flag(DEVICE_SUSPENDED, True, f"站点自 {since:%Y-%m-%d %H:%M} UTC 起因标定漂移超差暂停执法使用，待检定或核查")
 
 
 def certificate(passage: Passage, device: Device) -> Flag | None:
@@ -218,6 +231,7 @@ def screen(passage: Passage, device: Device, policy: ScreeningPolicy = DEFAULT_P
     A clean record gives ()."""
     cert, read, fast = certificate(passage, device), plate(passage, policy), speed(passage, device)
     controller, weighing = controller_flags(passage, policy), weights(passage, policy)
-    if cert is None and read is None and fast is None and not controller and not weighing:
+    held = suspension(passage, device) if device.suspended_since is not None else None
+    if cert is None and read is None and fast is None and held is None and not controller and not weighing:
         return ()
-    return tuple(f for f in (cert, read, fast) if f is not None) + controller + weighing
+    return tuple(f for f in (cert, held, read, fast) if f is not None) + controller + weighing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -97,6 +97,7 @@ class StationInfo:
     cert_valid_to: date | None = None
     speed_min_kmh: float | None = None
     speed_max_kmh: float | None = None
+    suspended_since: datetime | None = None  # drift beyond the MPE: new records are not evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,17 @@ class Station:
     last_record_at: datetime | None
     last_received_at: datetime | None
     last_heartbeat_at: datetime | None
+    last_heartbeat_status: Any = None
+    health: str | None = None  # as last swept (services/device_health.py)
+    health_reason: str | None = None
+    health_since: datetime | None = None
+    quality: str | None = None
+    quality_since: datetime | None = None
+    suspended_since: datetime | None = None
+    baseline_from: Any = None
+    heartbeat_interval_s: int | None = None
+    grace_s: int | None = None
+    mpe_pct: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,3 +297,76 @@ class PlateReading:
     raw_text: str
     confidence: float | None
     engine: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationChange:
+    """A row of ``station_events``: what changed on a station, and why (Chinese message)."""
+
+    kind: str  # health, quality, suspension, check, certificate, ticket
+    message: str
+    from_state: str | None = None
+    to_state: str | None = None
+    reason: str | None = None
+    actor: str | None = None
+    details: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A notice to queue in the outbox with a change (its key is made from the change's event)."""
+
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    payload: Mapping[str, Any] | None = None
+
+
+class DeviceRepository(Protocol):
+    """Device health storage (adapters/db/device_health.py)."""
+
+    def change_station(self, station_id: str, expected: Mapping[str, Any], values: Mapping[str, Any], now: datetime,
+                       change: StationChange, notice: Notice | None = None) -> bool: ...
+
+    def add_event(self, station_id: str, now: datetime, change: StationChange,
+                  notice: Notice | None = None) -> None: ...
+
+    def enqueue(self, notice: Notice, dedupe_key: str, now: datetime) -> bool: ...
+
+    def events(self, station_id: str, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    def hours_with_data(self, since: datetime) -> list[tuple[str, datetime]]: ...
+
+    def observations(self, start: datetime, end: datetime) -> Iterator[Any]: ...
+
+    def day_states(self, since: date) -> dict[tuple[str, date], bool]: ...
+
+    def save_days(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def set_day_findings(self, station_id: str, day: date, values: Mapping[str, Any]) -> None: ...
+
+    def days(self, station_id: str | None, since: date, until: date | None = None) -> list[dict[str, Any]]: ...
+
+    def day_flags(self, since: date, until: date) -> list[tuple[str, date, bool, bool]]: ...
+
+    def tickets(self, state: str | None = None, station_id: str | None = None,
+                limit: int = 500) -> list[dict[str, Any]]: ...
+
+    def ticket(self, ticket_id: int) -> dict[str, Any] | None: ...
+
+    def repair_spans(self, start: datetime, end: datetime) -> list[tuple[str, datetime, datetime | None]]: ...
+
+    def open_ticket(self, values: Mapping[str, Any], now: datetime, change: StationChange,
+                    notice: Notice | None) -> int: ...
+
+    def move_ticket(self, ticket_id: int, version: int, states: Sequence[str], values: Mapping[str, Any],
+                    now: datetime, change: StationChange) -> bool: ...
+
+    def certificates(self, station_id: str) -> list[dict[str, Any]]: ...
+
+    def record_certificate(self, values: Mapping[str, Any], station_values: Mapping[str, Any], now: datetime,
+                           change: StationChange) -> None: ...
+
+    def reset_quality(self, station_id: str, station_values: Mapping[str, Any], now: datetime,
+                      change: StationChange) -> None: ...

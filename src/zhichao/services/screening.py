@@ -26,7 +26,8 @@ from zhichao.services.ports import FlagRow, IngestTransaction, NewRecord, Statio
 
 
 def device_of(station: StationInfo) -> Device:
-    return Device(station.cert_valid_from, station.cert_valid_to, station.speed_min_kmh, station.speed_max_kmh)
+    return Device(station.cert_valid_from, station.cert_valid_to, station.speed_min_kmh, station.speed_max_kmh,
+                  station.suspended_since)
 
 
 def passage_of(row: NewRecord, tz: tzinfo) -> Passage:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
+from zhichao.domain.device_health import HealthPolicy, assess
 from zhichao.services.auth import new_token, token_hash
 from zhichao.services.errors import InvalidInput
 from zhichao.services.ports import Station, StationRepository
@@ -18,21 +18,10 @@ KINDS = ("site", "highway", "source")
 COUNTY_CODE = re.compile(r"^\d{6}$")
 
 
-@dataclass(frozen=True, slots=True)
-class HealthPolicy:
-    late_after: timedelta
-    down_after: timedelta
-
-
 def health(station: Station, now: datetime, policy: HealthPolicy) -> str:
-    """``up``, ``late`` or ``down`` from the last sign of life: a record received or a heartbeat."""
-    seen = [t for t in (station.last_received_at, station.last_heartbeat_at) if t is not None]
-    if not seen:
-        return "down"
-    quiet = now - max(seen)
-    if quiet <= policy.late_after:
-        return "up"
-    return "late" if quiet <= policy.down_after else "down"
+    """``up``, ``late`` or ``down`` now, from the last heartbeat and the last record received."""
+    own = policy.with_station(station.heartbeat_interval_s, station.grace_s)
+    return assess(now, station.last_heartbeat_at, station.last_received_at, own).state
 
 
 def _check_spec(station_id: str, name: str, lanes: int, county_code: str | None, state: str, kind: str) -> None:

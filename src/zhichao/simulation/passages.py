@@ -8,6 +8,7 @@ sites); dimensions only from sites with a laser profiler; images for suspected o
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -28,6 +29,8 @@ QUIRK_SHARE = 0.015  # raw vendor formats (colour prefix, lower case, full width
 SLOW_SHARE = 0.03  # congestion, junctions, trucks pulling away from the roadside
 STRADDLE_SHARE, ACCELERATION_SHARE = 0.006, 0.003  # controller flags
 SUSPECT_SHARE = 0.95  # of the limit: above it the controller files a full evidence set
+# WIM repeatability per axle when the same vehicle crosses another scale (sd, and a hard bound)
+REPEATABILITY_SD, REPEATABILITY_MAX = 0.01, 0.03
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,26 +106,67 @@ def build(rng: random.Random, site: Site, stamp: Stamp, seq: str, vehicle: Vehic
     vclass = vehicle.vclass
     gross = gross_kg(rng, vclass, overload_rate)
     lane = int(rng.random() * site.lanes) + 1
-    record_id = f"{site.station_id}-{stamp[1]}-{seq}"
-    plate, colour, confidence = _plate_read(rng, vehicle, unread_share)
-    record: dict[str, object] = {
-        "record_id": record_id, "station_id": site.station_id, "lane": lane, "captured_at": stamp[0],
-        "plate": plate, "plate_color": colour,
-    }
-    if confidence is not None:
-        record["plate_confidence"] = confidence
+    record = _head(site, stamp, seq, lane, _plate_read(rng, vehicle, unread_share))
     record["speed_kmh"] = _speed(rng, vclass, overload_rate is not None)
     record["axle_count"] = vclass.axle_count
     record["axle_weights_kg"] = axle_weights(rng, vclass, gross)
     record["gross_weight_kg"] = gross
+    _finish(rng, record, site, vclass, lane, gross)
+    return record
+
+
+def again(rng: random.Random, site: Site, stamp: Stamp, seq: str, vehicle: Vehicle,
+          first: Mapping[str, object], unread_share: float) -> dict[str, object]:
+    """The record of the vehicle of passage `first` weighed again at `site` (through traffic).
+
+    The plate is the one the first site read (this site's camera reads it anew when the first could
+    not); every axle weight is the first one off by this scale's repeatability (sd 1 %, at most ±3 %),
+    and the gross is their sum.
+    """
+    vclass = vehicle.vclass
+    weights = first["axle_weights_kg"]
+    assert isinstance(weights, list)
+    gauss = rng.gauss
+    axles = [int(w * (1 + max(-REPEATABILITY_MAX, min(REPEATABILITY_MAX, gauss(0.0, REPEATABILITY_SD)))) / 10
+                 + 0.5) * 10 for w in weights]
+    gross = sum(axles)
+    lane = int(rng.random() * site.lanes) + 1
+    read: tuple[str, str, float | None]
+    if first.get("plate_color", "unknown") != "unknown":
+        read = str(first["plate"]), str(first["plate_color"]), plates.confidence(rng)
+    else:
+        read = _plate_read(rng, vehicle, unread_share)
+    record = _head(site, stamp, seq, lane, read)
+    record["speed_kmh"] = _speed(rng, vclass, gross > vclass.limit_kg)
+    record["axle_count"] = vclass.axle_count
+    record["axle_weights_kg"] = axles
+    record["gross_weight_kg"] = gross
+    _finish(rng, record, site, vclass, lane, gross)
+    return record
+
+
+def _head(site: Site, stamp: Stamp, seq: str, lane: int, read: tuple[str, str, float | None]) -> dict[str, object]:
+    plate, colour, confidence = read
+    record: dict[str, object] = {
+        "record_id": f"{site.station_id}-{stamp[1]}-{seq}", "station_id": site.station_id, "lane": lane,
+        "captured_at": stamp[0], "plate": plate, "plate_color": colour,
+    }
+    if confidence is not None:
+        record["plate_confidence"] = confidence
+    return record
+
+
+def _finish(rng: random.Random, record: dict[str, object], site: Site, vclass: VehicleClass, lane: int,
+            gross: int) -> None:
+    """Device fields, direction, evidence and controller flags (the last draws of a passage)."""
     _add_device_fields(rng, record, site, vclass)
     record["direction"] = _direction(site, lane)
     # The controller files an evidence set only for vehicles its own pre-check finds near or over
     # the limit, as most roadside systems do; other passages carry data only.
     if gross > SUSPECT_SHARE * vclass.limit_kg:
-        body = card_body(site.station_id, record_id, stamp[0], plate, gross)
+        plate, colour = str(record["plate"]), str(record["plate_color"])
+        body = card_body(site.station_id, str(record["record_id"]), str(record["captured_at"]), plate, gross)
         record["images"] = image_refs(site.image_kinds, body, colour)
     roll = rng.random()
     if roll < STRADDLE_SHARE + ACCELERATION_SHARE:
         record["flags"] = ["lane_straddle" if roll < STRADDLE_SHARE else "abnormal_acceleration"]
-    return record

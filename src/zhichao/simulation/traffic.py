@@ -18,21 +18,34 @@ Model (the numbers are the simulator's; plausible, not measured in Shaoxing):
   station-hours are silent.
 - Devices: ~70 % of sites classify axle layouts, ~40 % measure dimensions; ``unread_share`` of plates
   are unread (``""`` or a vendor literal); 1.5 % of read plates come in a raw vendor format.
+- Through traffic: ``through_share`` of regular passages are weighed again 5–40 min later at a station
+  the truck drives on to: an adjacent station on the same road (by stake), else another of the county.
+  Same plate as first read, same class, each axle weight off by the scale's repeatability (sd 1 %), gross
+  their sum. A second passage is kept only within the first's local clock hour (so a split period gives
+  the same records; about 60 % are kept) and when its station is not in an outage; it is numbered
+  ``P{n}`` at its station and draws from a stream per origin station-hour.
+  With the default 0 the records are exactly those of a simulator without through traffic.
+- Device faults (``faults.py``): stations silent, lanes dead, scales drifting, cameras getting dirty,
+  clocks running ahead. They act on every record ``between`` and ``burst`` make, at its true time, and
+  on ``heartbeats`` (one per station per interval, none while the station is silent or in an outage).
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import math
 import random
+import re
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from zhichao.simulation import passages
+from zhichao.simulation.faults import Fault, Faults
 from zhichao.simulation.passages import Site, Vehicle
 from zhichao.simulation.plates import POOL_SHARES, POOLS
 from zhichao.simulation.rhythm import HOURLY_VOLUME, OVERLOAD_BY_HOUR, local_seconds, poisson, stamp
@@ -47,12 +60,18 @@ OFFENDER_OVERLOAD_P = 0.85
 OFFENDER_TRIPS_PER_DAY = 6.0
 OFFENDER_MAX_SHARE = 0.4  # of all overloads, so the requested overload share still holds
 _OUTAGE_MEAN_H = 5.0
+THROUGH_DELAY_S = (300.0, 2400.0)  # from one site to the next one the truck crosses
+_CST_S = 8 * 3600
+_CST = timezone(timedelta(seconds=_CST_S))
+# (true local second, station index, vehicle, record) of a regular passage that may be weighed again
+_First = tuple[float, int, Vehicle, dict[str, object]]
 
 
 @dataclass(frozen=True, slots=True)
 class SimStation:
     """A site as the simulator needs it; only `enabled` sites report. `direction` is ``双向`` or a
-    heading; `county_code` keeps repeat offenders' routes within one county."""
+    heading; `county_code` keeps repeat offenders' routes within one county; `road` and `stake_m` (its
+    position along the road) say where through traffic goes next."""
 
     station_id: str
     lanes: int
@@ -60,6 +79,8 @@ class SimStation:
     volume_per_day: int = 2500
     direction: str = "双向"
     county_code: str = ""
+    road: str = ""
+    stake_m: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +99,22 @@ class Traffic:
     """Passages over `stations` (only enabled ones ever report).
 
     Record ids are ``{station_id}-{yyyymmddHHMMSS}-{n}`` in local time, `n` counting the station's
-    passages within the hour (``L{n}`` for live bursts). Naive datetimes are taken as China Standard
+    passages within the hour (``L{n}`` for live bursts, ``P{n}`` for through traffic). Ids are made from
+    the true time, also at a station whose clock runs ahead. Naive datetimes are taken as China Standard
     Time; aware ones may be in any zone.
     """
 
     def __init__(self, stations: Sequence[SimStation], rng: random.Random, overload_share: float = 0.04,
-                 unread_share: float = 0.02, outage_share: float = 0.03, repeat_offenders: int = 25) -> None:
+                 unread_share: float = 0.02, outage_share: float = 0.03, repeat_offenders: int = 25, *,
+                 faults: Sequence[Fault] = (), through_share: float = 0.0) -> None:
         for name, share in (("overload_share", overload_share), ("unread_share", unread_share),
-                            ("outage_share", outage_share)):
+                            ("outage_share", outage_share), ("through_share", through_share)):
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {share}")
         self._stations = [s for s in stations if s.state == "enabled"]
+        self._faults = Faults(faults)
+        self._through = through_share
+        self._next_sites = [self._next_sites_of(i) for i in range(len(self._stations))]
         self._unread = unread_share
         self._outage_p_day = min(1.0, outage_share * 24 / _OUTAGE_MEAN_H)
         self._seed = rng.getrandbits(64)
@@ -117,6 +143,18 @@ class Traffic:
         """The stations that report (enabled ones), in the order given."""
         return list(self._stations)
 
+    def _next_sites_of(self, index: int) -> tuple[int, ...]:
+        """Where a truck passing station `index` is weighed next: the adjacent stations on its road (by
+        stake, or by place in the list when a stake is unknown), else the other stations of its county."""
+        me = self._stations[index]
+        road = [i for i, s in enumerate(self._stations) if me.road and s.road == me.road]
+        if len(road) > 1:
+            if all(self._stations[i].stake_m is not None for i in road):
+                road.sort(key=lambda i: (self._stations[i].stake_m, i))
+            at = road.index(index)
+            return tuple(road[k] for k in (at - 1, at + 1) if 0 <= k < len(road))
+        return tuple(i for i, s in enumerate(self._stations) if s.county_code == me.county_code and i != index)
+
     @staticmethod
     def _site(rng: random.Random, station: SimStation) -> Site:
         kinds = ("plate", "front", "side", "rear") if rng.random() < 0.6 else ("plate", "front", "rear")
@@ -136,14 +174,19 @@ class Traffic:
     def between(self, start: datetime, end: datetime) -> Iterator[dict[str, object]]:
         """Every passage in [start, end), in time order across stations."""
         lo, hi = local_seconds(start), local_seconds(end)
+        faults = self._faults or None
         for hour in range(math.floor(lo / 3600), math.ceil(hi / 3600)):
             whole = lo <= hour * 3600 and (hour + 1) * 3600 <= hi
             for t, record in self._hour(hour):
                 if whole or lo <= t < hi:
-                    yield record
+                    if faults is None:
+                        yield record
+                    elif (kept := faults.apply(record, t)) is not None:
+                        yield kept
 
     def burst(self, at: datetime, n: int) -> list[dict[str, object]]:
-        """`n` passages in the half minute up to `at` (for live demo ticks), in time order.
+        """`n` passages in the half minute up to `at` (for live demo ticks), in time order; fewer when
+        faults lose some (a silent station, a dead lane).
 
         Bursts draw from a stream of their own and their record ids carry an ``L`` sequence, so they
         never collide with ``between``'s records.
@@ -156,9 +199,39 @@ class Traffic:
             hour = int(t // 3600)
             index, vehicle, rate = self._live_pick(rng, hour, t)
             seq = self._live_seq[index] = self._live_seq.get(index, 0) + 1
-            records.append(passages.build(rng, self._sites[index], stamp(t), f"L{seq}", vehicle, rate,
-                                          self._unread))
+            record = passages.build(rng, self._sites[index], stamp(t), f"L{seq}", vehicle, rate, self._unread)
+            if self._faults and self._faults.apply(record, t) is None:
+                continue
+            records.append(record)
         return records
+
+    def heartbeats(self, start: datetime, end: datetime, interval: timedelta = timedelta(seconds=60)
+                   ) -> Iterator[tuple[str, datetime, dict[str, object]]]:
+        """(station id, true time, body) of every heartbeat in [start, end), in time order.
+
+        Every enabled station beats at each multiple of `interval` since the Unix epoch (so a split
+        period gives the same beats), except while it is silent (an outage or a ``Silent`` fault). The
+        body is the contract's ``{"at": ..., "status": {...}}`` (API.md §2); ``at`` is the station's own
+        clock, ahead of the true time under ``ClockAhead``; dead lanes are missing from ``lanes_ok``.
+        """
+        step = interval.total_seconds()
+        if step <= 0:
+            raise ValueError(f"interval must be positive, got {interval}")
+        lo, hi = local_seconds(start) - _CST_S, local_seconds(end) - _CST_S  # Unix seconds
+        faults = self._faults
+        k = math.ceil(lo / step)
+        while k * step < hi:
+            t = k * step + _CST_S
+            when = datetime.fromtimestamp(k * step, _CST)
+            for i, station in enumerate(self._stations):
+                sid = station.station_id
+                if self._silent(i, t) or faults.silent(sid, t):
+                    continue
+                dead = faults.dead_lanes(sid, t)
+                status: dict[str, object] = {"lanes": station.lanes, "camera": "ok",
+                                             "lanes_ok": [n for n in range(1, station.lanes + 1) if n not in dead]}
+                yield sid, when, {"at": stamp(t + faults.clock_offset_s(sid, t))[0], "status": status}
+            k += 1
 
     def _live_pick(self, rng: random.Random, hour: int, t: float) -> tuple[int, Vehicle, float | None]:
         if self._offenders and rng.random() < self._offender_share():
@@ -204,10 +277,14 @@ class Traffic:
             for _ in range(poisson(orng, self._trips_per_day / 24 * HOURLY_VOLUME[hour % 24])):
                 events.append((hour * 3600 + orng.random() * 3600, orng.choice(offender.route), j))
         events.sort()
-        return self._render(hour, events, streams, orng)
+        if not self._through:
+            return self._render(hour, events, streams, orng, None)
+        firsts: list[_First] = []
+        records = list(self._render(hour, events, streams, orng, firsts))
+        return heapq.merge(records, self._weighed_again(hour, firsts), key=lambda pair: pair[0])
 
     def _render(self, hour: int, events: list[tuple[float, int, int]], streams: list[random.Random],
-                orng: random.Random) -> Iterator[tuple[float, dict[str, object]]]:
+                orng: random.Random, firsts: list[_First] | None) -> Iterator[tuple[float, dict[str, object]]]:
         seqs = [0] * len(self._stations)
         silent = [self._silent_window(i, hour) for i in range(len(self._stations))]
         for t, i, j in events:
@@ -222,7 +299,36 @@ class Traffic:
             else:
                 rng = orng
                 vehicle, rate = self._offenders[j].vehicle, _offender_rate(rng)
-            yield t, passages.build(rng, self._sites[i], when, str(seqs[i]), vehicle, rate, self._unread)
+            record = passages.build(rng, self._sites[i], when, str(seqs[i]), vehicle, rate, self._unread)
+            if firsts is not None and j < 0:
+                firsts.append((t, i, vehicle, record))
+            yield t, record
+
+    def _weighed_again(self, hour: int, firsts: list[_First]) -> list[tuple[float, dict[str, object]]]:
+        """Through traffic of `hour`: the regular passages `firsts` that are weighed again at another
+        station within the hour, in time order. Each origin station-hour draws from its own stream."""
+        streams: dict[int, random.Random] = {}
+        plans: list[tuple[float, int, int, Vehicle, dict[str, object]]] = []
+        for t, i, vehicle, first in firsts:
+            rng = streams.get(i)
+            if rng is None:
+                rng = streams[i] = random.Random(f"{self._seed}:through:{self._stations[i].station_id}:{hour}")
+            targets = self._next_sites[i]
+            if rng.random() >= self._through or not targets:
+                continue
+            k = targets[int(rng.random() * len(targets))]
+            later = t + rng.uniform(*THROUGH_DELAY_S)
+            seed = rng.getrandbits(64)
+            if later < (hour + 1) * 3600 and not self._silent(k, later):
+                plans.append((later, k, seed, vehicle, first))
+        plans.sort(key=lambda plan: (plan[0], plan[1]))
+        seqs: dict[int, int] = {}
+        out = []
+        for later, k, seed, vehicle, first in plans:
+            seqs[k] = seqs.get(k, 0) + 1
+            out.append((later, passages.again(random.Random(seed), self._sites[k], stamp(later), f"P{seqs[k]}",
+                                              vehicle, first, self._unread)))
+        return out
 
     def _silent_window(self, index: int, hour: int) -> tuple[float, float] | None:
         """The part of `hour` in which station `index` is silent, if any (one window per hour)."""
@@ -276,5 +382,12 @@ def load_sim_stations(data: Mapping[str, Any]) -> list[SimStation]:
         spread = 0.8 + 0.4 * zlib.crc32(str(raw["station_id"]).encode()) / 2**32
         out.append(SimStation(str(raw["station_id"]), int(raw["lanes"]), "enabled",
                               round(int(raw["lanes"]) * 600 * factor * spread),
-                              str(raw.get("direction", "双向")), str(raw.get("county_code", ""))))
+                              str(raw.get("direction", "双向")), str(raw.get("county_code", "")), road,
+                              _stake_m(str(raw.get("stake", "")))))
     return out
+
+
+def _stake_m(stake: str) -> int | None:
+    """Metres along the road from a stake number like ``K1552+300``; None when there is none."""
+    match = re.fullmatch(r"K(\d+)\+(\d+)", stake.strip())
+    return int(match[1]) * 1000 + int(match[2]) if match else None

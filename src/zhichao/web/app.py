@@ -13,10 +13,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
-from zhichao.web.api import cases, evidence, ingest, owner, payments, reads, registers, reviews
-from zhichao.web.console import case_pages, owner_pages, pages, review_pages, transfer_pages
+from zhichao.web.api import cases, devices, evidence, ingest, owner, payments, reads, registers, reviews
+from zhichao.web.console import case_pages, device_pages, owner_pages, pages, review_pages, transfer_pages
 from zhichao.web.errors import status_of
-from zhichao.web.rate_limit import RateLimiter
+from zhichao.web.rate_limit import HeartbeatGate, RateLimiter
 
 STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
@@ -65,6 +65,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.owner_limiter = RateLimiter(container.settings.owner_lookups_per_minute)
+    app.state.heartbeat_gate = HeartbeatGate(container.settings.heartbeat_min_interval_s)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.include_router(ingest.router)
@@ -76,8 +77,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(payments.router)
     app.include_router(owner.router)
     app.include_router(registers.router)
+    app.include_router(devices.router)
     app.include_router(evidence.router)
     app.include_router(pages.router)
+    app.include_router(device_pages.router)
     app.include_router(review_pages.router)
     app.include_router(case_pages.router)
     app.include_router(owner_pages.router)

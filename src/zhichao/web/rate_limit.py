@@ -40,3 +40,44 @@ class RateLimiter:
             if len(self._hits) > 10_000:  # forget idle clients
                 for idle in [k for k, v in self._hits.items() if not v or v[-1] <= now - 60]:
                     del self._hits[idle]
+
+
+class HeartbeatGate:
+    """At most one stored heartbeat per station every ``min_interval_s``; refusals counted by station and code.
+
+    A flood of heartbeats (a controller stuck in a loop, a misconfigured integrator) is answered 429 from
+    memory without touching the database, so it cannot slow ingest. The counts are per process.
+    """
+
+    def __init__(self, min_interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._min = min_interval_s
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._refused: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self._lock = threading.Lock()
+
+    def admit(self, station_id: str) -> None:
+        now = self._clock()
+        with self._lock:
+            last = self._last.get(station_id)
+            if last is not None and now - last < self._min:
+                self._refused[(station_id, "heartbeat_too_frequent")] += 1
+                raise TooManyRequests("heartbeat_too_frequent",
+                                      f"心跳过于频繁：同一站点 {self._min:g} 秒内只接收一次",
+                                      {"retry_after_s": round(self._min - (now - last), 1)})
+            self._last[station_id] = now
+
+    def refused(self, station_id: str, code: str) -> None:
+        with self._lock:
+            self._refused[(station_id[:32], code)] += 1
+            if len(self._refused) > 10_000:  # a flood of made-up station ids: keep the counts bounded
+                self._refused.clear()
+                self._refused[("*", "counts_reset")] = 1
+
+    def refusals(self) -> dict[str, dict[str, int]]:
+        """Refused heartbeats by station and code since the process started."""
+        out: dict[str, dict[str, int]] = {}
+        with self._lock:
+            for (station_id, code), n in sorted(self._refused.items()):
+                out.setdefault(station_id, {})[code] = n
+        return out

@@ -273,7 +273,8 @@ class SqlIngestStore:
     def _load(self, station_id: str) -> StationInfo | None:
         s = stations.c
         query = select(s.station_id, s.lanes, s.accuracy_class, s.state, s.token_hash, s.road, s.cert_valid_from,
-                       s.cert_valid_to, s.speed_min_kmh, s.speed_max_kmh).where(s.station_id == station_id)
+                       s.cert_valid_to, s.speed_min_kmh, s.speed_max_kmh, s.suspended_since).where(
+                           s.station_id == station_id)
         with self._db.reader.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else StationInfo(**row._mapping)

@@ -71,6 +71,92 @@ stations = Table(
     Column("last_received_at", UtcDateTime),
     Column("last_heartbeat_at", UtcDateTime),
     Column("last_heartbeat_status", JSON),
+    # device health (services/device_health.py): the swept states, so a change is written once
+    Column("health", String(8)),
+    Column("health_reason", String(32)),
+    Column("health_since", UtcDateTime),
+    Column("quality", String(8)),
+    Column("quality_since", UtcDateTime),
+    Column("suspended_since", UtcDateTime),
+    Column("baseline_from", Date),
+    Column("heartbeat_interval_s", Integer),
+    Column("grace_s", Integer),
+    Column("mpe_pct", Float),
+)
+
+# What happened to a station: health and quality changes, suspensions, checks, certificates, tickets.
+station_events = Table(
+    "station_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), ForeignKey("stations.station_id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("from_state", String(16)),
+    Column("to_state", String(16)),
+    Column("reason", String(32)),
+    Column("message", Text, nullable=False),
+    Column("actor", String(64)),
+    Column("details", JSON),
+    Index("ix_station_events_station_id_at", "station_id", "at"),
+)
+
+# A station's local day, summarised by the quality sweep: the summary (domain/quality.py), the paired
+# differences against other stations, the findings of that day, and whether the device counted as online
+# and normal that day (KPI 1). `complete`: summarised after the day (and its late records) ended.
+station_days = Table(
+    "station_days",
+    metadata,
+    Column("station_id", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("trucks", Integer, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("pairs", JSON, nullable=False),
+    Column("findings", JSON, nullable=False),
+    Column("drift_pct", Float),
+    Column("pair_median_pct", Float),
+    Column("online", Boolean, nullable=False),
+    Column("normal", Boolean, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("computed_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("station_id", "day"),
+    Index("ix_station_days_day", "day"),
+)
+
+# Repair tickets (报修): open → assigned → closed; the days they span are excluded from KPI 1.
+repair_tickets = Table(
+    "repair_tickets",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), ForeignKey("stations.station_id"), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("fault", Text, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_by", String(64), nullable=False),
+    Column("assignee", String(64)),
+    Column("assigned_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("closed_by", String(64)),
+    Column("resolution", Text),
+    Column("version", Integer, nullable=False),
+    Index("ix_repair_tickets_station_id", "station_id"),
+    Index("ix_repair_tickets_state", "state"),
+)
+
+# Verification certificates (检定证书) as recorded; the station row carries the current one.
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), ForeignKey("stations.station_id"), nullable=False),
+    Column("number", String(64), nullable=False),
+    Column("body", String(128)),
+    Column("accuracy_class", String(8)),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String(64)),
+    Index("ix_certificates_station_id", "station_id"),
 )
 
 records = Table(

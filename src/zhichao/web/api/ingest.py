@@ -8,6 +8,7 @@ import msgspec
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from zhichao.domain.errors import ZhichaoError
 from zhichao.services.auth import authenticate_station, bearer_token
 from zhichao.services.errors import InvalidInput
 from zhichao.services.ingest import accept_batch
@@ -15,6 +16,7 @@ from zhichao.services.ports import StationInfo
 from zhichao.services.stations import record_heartbeat
 from zhichao.services.wire import WireRecord
 from zhichao.web.deps import container, read_body
+from zhichao.web.rate_limit import HeartbeatGate
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations (站点接入)"])
 _encode = msgspec.json.Encoder().encode
@@ -62,14 +64,23 @@ async def post_records(station_id: str, request: Request) -> Response:
     return Response(_encode(result.as_contract()), media_type="application/json")
 
 
-@router.post("/{station_id}/heartbeat", summary="站点心跳", status_code=204)
+@router.post("/{station_id}/heartbeat", summary="站点心跳", status_code=204,
+             description="Body: `{\"at\": RFC 3339 time on the station's clock, \"status\": {...}}`. At most one per "
+                         "station every `ZHICHAO_HEARTBEAT_MIN_INTERVAL_S` seconds (429 beyond).")
 async def post_heartbeat(station_id: str, request: Request) -> Response:
     c = container(request)
-    await run_in_threadpool(_station, request, station_id)
-    body = await read_body(request, 64 * 1024)
+    gate: HeartbeatGate = request.app.state.heartbeat_gate
     try:
-        payload = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        raise InvalidInput("invalid_json", "请求体不是有效的 JSON") from None
-    await run_in_threadpool(record_heartbeat, c.stations, station_id, payload, now=c.clock())
+        await run_in_threadpool(_station, request, station_id)
+        body = await read_body(request, 64 * 1024)
+        try:
+            payload = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            raise InvalidInput("invalid_json", "请求体不是有效的 JSON") from None
+        gate.admit(station_id)
+        await run_in_threadpool(record_heartbeat, c.stations, station_id, payload, now=c.clock())
+    except ZhichaoError as exc:
+        if exc.code != "heartbeat_too_frequent":  # counted by the gate itself
+            gate.refused(station_id, exc.code)
+        raise
     return Response(status_code=204)

@@ -65,6 +65,31 @@ DOCUMENT_KINDS: Mapping[str, str] = KIND_TITLES
 EVENT_ROLES: Mapping[str, str] = {**ROLES, "owner": "当事人", "system": "系统"}
 PARTY_FIELDS: Mapping[str, str] = FIELD_LABELS
 
+# Device health (设备运行): the board, a station's page, repair tickets. Codes from services/device_views.py.
+STATION_KINDS: Mapping[str, str] = {"site": "治超检测点", "highway": "高速入口称重", "source": "源头企业"}
+# What the board colours a station by: its health while enabled, else its state (维修, 停用).
+CONDITIONS: Mapping[str, str] = {**HEALTH, "repair": "维修", "stopped": "停用"}
+HEALTH_REASONS: Mapping[str, str] = {
+    "never_seen": "从未上线", "silent": "长时间无数据", "heartbeat_late": "心跳超时", "no_data": "无过车数据",
+}  # fmt: skip
+QUALITY: Mapping[str, str] = {"ok": "正常", "warn": "预警", "alarm": "告警"}
+FINDINGS: Mapping[str, str] = {
+    "calibration_drift": "计量漂移", "peak_shift": "轴重峰值偏移", "paired_difference": "相邻站比对差异",
+    "read_rate_low": "车牌识别率低", "lane_silent": "车道无数据", "volume_low": "流量偏低",
+}  # fmt: skip
+# The read models say ``not_yet`` where the station registry says ``not_yet_valid``.
+DEVICE_CERT_STATES: Mapping[str, str] = {**CERT_STATES, "not_yet": "未生效"}
+TICKET_STATES: Mapping[str, str] = {"open": "待处理", "assigned": "已派单", "closed": "已关闭"}
+CHECK_RESULTS: Mapping[str, str] = {"passed": "合格", "adjusted": "已调整"}
+STATION_EVENTS: Mapping[str, str] = {
+    "health": "在线状态", "quality": "数据质量", "suspension": "暂停执法", "check": "检定核查",
+    "certificate": "检定证书", "ticket": "报修", "state": "站点状态",
+}  # fmt: skip
+EVENT_STATES: Mapping[str, str] = {
+    **CONDITIONS, **QUALITY, **TICKET_STATES, **CHECK_RESULTS, "enabled": "启用", "suspended": "暂停执法",
+    "lifted": "恢复执法",
+}  # fmt: skip
+
 UNREAD_PLATE = "未识别"
 NO_COUNTY = "未填区县"
 NOTHING = "—"

@@ -1,0 +1,52 @@
+"""KPI 1 for a period and, optionally, one county: device-days from the quality sweep's days, repair days
+from the tickets, exclusions from the registry (domain/device_kpis.py holds the arithmetic)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from zhichao.domain.device_kpis import DeviceFacts, KpiValue, days_between, device_kpis
+from zhichao.services.device_health import DeviceContext
+from zhichao.services.errors import InvalidInput
+
+MAX_DAYS = 3 * 366
+KPI_KINDS = frozenset({"site"})  # KPI 1 counts the enforcement sites' devices (KPIS.md)
+
+
+def check_period(start: date, end: date) -> None:
+    if end < start:
+        raise InvalidInput("period_reversed", "结束日期不能早于开始日期",
+                           {"from": start.isoformat(), "to": end.isoformat()})
+    if (end - start).days + 1 > MAX_DAYS:
+        raise InvalidInput("period_too_long", f"统计期间最长 {MAX_DAYS} 天", {"days": (end - start).days + 1})
+
+
+def _repair_days(ctx: DeviceContext, start: date, end: date, now: datetime) -> dict[str, set[date]]:
+    lo = datetime.combine(start, time(), ctx.tz).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(), ctx.tz).astimezone(UTC)
+    out: dict[str, set[date]] = defaultdict(set)
+    for station_id, opened, closed in ctx.repo.repair_spans(lo, hi):
+        first, last = opened.astimezone(ctx.tz).date(), (closed or now).astimezone(ctx.tz).date()
+        out[station_id].update(d for d in days_between(max(first, start), min(last, end)))
+    return out
+
+
+def device_kpi_values(ctx: DeviceContext, start: date, end: date, county: str | None,
+                      now: datetime) -> tuple[KpiValue, KpiValue]:
+    """The online and normal rates of the enforcement sites' devices (of ``county`` if given)."""
+    check_period(start, end)
+    online: dict[str, set[date]] = defaultdict(set)
+    normal: dict[str, set[date]] = defaultdict(set)
+    for station_id, day, is_online, is_normal in ctx.repo.day_flags(start, end):
+        if is_online:
+            online[station_id].add(day)
+        if is_normal:
+            normal[station_id].add(day)
+    repair = _repair_days(ctx, start, end, now)
+    devices = [
+        DeviceFacts(s.station_id, s.name, s.county_code, s.state, s.opened_on, frozenset(online[s.station_id]),
+                    frozenset(normal[s.station_id]), frozenset(repair[s.station_id]))
+        for s in ctx.stations.all() if s.kind in KPI_KINDS and (county is None or s.county_code == county)
+    ]
+    return device_kpis(devices, start, end, now.astimezone(ctx.tz).date())
