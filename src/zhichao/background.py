@@ -19,11 +19,15 @@ log = logging.getLogger("zhichao.background")
 EVIDENCE_SWEEP_S = 60.0
 DEADLINE_SWEEP_S = 15 * 60.0
 HEALTH_SWEEP_S = 30.0
+QUALITY_FIRST_S = 60.0  # a restarted server judges the stations' data soon, not a quarter of an hour later
 
 
-def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str) -> threading.Thread:
+def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str,
+           first_s: float | None = None) -> threading.Thread:
     def loop() -> None:
-        while not stop.wait(interval_s):
+        wait = interval_s if first_s is None else first_s
+        while not stop.wait(wait):
+            wait = interval_s
             try:
                 job()
             except Exception:  # noqa: BLE001 — a sweep must survive a bad moment and try again
@@ -50,5 +54,6 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         # stations: up / late / down often; the day summaries and data-quality checks less often (they read
         # the day's records); a second process running the same sweeps changes nothing twice
         _every(HEALTH_SWEEP_S, lambda: c.devices.sweep_health(c.clock()), stop, "health-sweep"),
-        _every(float(c.settings.quality_sweep_s), lambda: c.devices.sweep_quality(c.clock()), stop, "quality-sweep"),
+        _every(float(c.settings.quality_sweep_s), lambda: c.devices.sweep_quality(c.clock()), stop, "quality-sweep",
+               first_s=QUALITY_FIRST_S),
     ]

@@ -1,4 +1,4 @@
-"""``zhichao demo``: the Shaoxing network, demo users, a day of history and live simulated traffic.
+"""``zhichao demo``: the Shaoxing network, demo users, a day of history and live simulated traffic with faults.
 
 Everything lives in the data directory (SQLite): run it again with the same directory and it picks
 up where it stopped. Demo credentials are written there too (mode 0600) and printed at start.
@@ -11,6 +11,7 @@ import logging
 import os
 import random
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,9 @@ from zhichao.config import load_settings
 from zhichao.domain.errors import ZhichaoError
 from zhichao.services.auth import ROLES, add_user, reset_credentials
 from zhichao.services.evidence import upload
+from zhichao.services.stations import record_heartbeat
 from zhichao.simulation.evidence import evidence_files
+from zhichao.simulation.faults import Drift, demo_faults, drift_neighbours
 from zhichao.simulation.feed import feed_direct
 from zhichao.simulation.traffic import Traffic, load_sim_stations
 from zhichao.simulation.vehicles import limit_kg
@@ -36,6 +39,8 @@ DEMO_USERS = (("reviewer", "reviewer", "审核员 张敏"), ("reviewer2", "revie
               ("leader", "leader", "领导 刘洋"), ("admin", "admin", "管理员 赵刚"),
               ("partner", "partner", "高速入口核查系统"))
 LIVE_TICK_S = 2.0
+HISTORY_DAYS = timedelta(days=20)  # the drifting scale's history: 3 days of baseline, then 17 of drift
+THROUGH_SHARE = 0.15  # trucks weighed again at the next site on their road (the paired comparison)
 MISSING_PHOTO_SHARE = 1 / 30
 log = logging.getLogger("zhichao.demo")
 
@@ -77,21 +82,43 @@ def _demo_logins(c: Container) -> dict[str, dict[str, str]]:
 
 
 class DemoTraffic(threading.Thread):
-    """Backfills recent history, then feeds live traffic every ``LIVE_TICK_S`` seconds."""
+    """Backfills recent history, then feeds live traffic and heartbeats every ``LIVE_TICK_S`` seconds.
+
+    The network carries the simulator's demo faults (``simulation/faults.demo_faults``): a silent station,
+    a dead lane, a drifting scale, a dirty camera, a clock running ahead. The drifting scale and its
+    neighbours get ``HISTORY_DAYS`` of history (the rest of the network one day), enough for a baseline
+    after its verification and for the drift to show; history arrives as stations upload it, an hour at a
+    time, so each record's arrival time is its hour's end and a silent station looks silent at once.
+    """
 
     def __init__(self, c: Container, network: dict[str, Any], backfill: timedelta, seed: int) -> None:
         super().__init__(name="demo-traffic", daemon=True)
         self._c = c
-        self._traffic = Traffic(load_sim_stations(network), random.Random(seed))
+        stations = load_sim_stations(network)
+        self._faults = demo_faults(stations, c.clock())
+        self._traffic = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE)
+        drifting = next(f for f in self._faults if isinstance(f, Drift))
+        history = set(drift_neighbours(stations, drifting))
+        self._history = Traffic([s for s in stations if s.station_id in history], random.Random(seed + 2),
+                                faults=self._faults, through_share=THROUGH_SHARE)
+        self._drifting = drifting.station_id
         self._backfill = backfill
         self._rng = random.Random(seed + 1)
         self.stop = threading.Event()
 
-    def _feed(self, start: datetime, end: datetime) -> int:
-        c = self._c
-        totals = feed_direct(c.ingest_store, c.ingest_policy, self._traffic.between(start, end), c.clock,
-                             after=self._upload_photos)
-        return totals.accepted
+    def _feed(self, traffic: Traffic, start: datetime, end: datetime, photos: bool = True) -> int:
+        """Feed [start, end) an hour at a time, each hour arriving at its end (``now`` for the last)."""
+        c, accepted = self._c, 0
+        while start < end and not self.stop.is_set():
+            until = min(end, start + timedelta(hours=1))
+            totals = feed_direct(c.ingest_store, c.ingest_policy, traffic.between(start, until), _at(until),
+                                 after=self._upload_photos if photos else None)
+            accepted, start = accepted + totals.accepted, until
+        return accepted
+
+    def _beat(self, start: datetime, end: datetime) -> None:
+        for station_id, at, body in self._traffic.heartbeats(start, end):
+            record_heartbeat(self._c.stations, station_id, body, now=at)
 
     def _upload_photos(self, batch: list[dict[str, object]]) -> None:
         """Upload the photos of the records reviewers will see (over the actionable line), as stations do.
@@ -110,16 +137,37 @@ class DemoTraffic(threading.Thread):
                 except ZhichaoError as exc:  # a record the ingest refused has nothing to attach to
                     log.debug("demo photo not uploaded: %s", exc.message)
 
+    def _backfill_history(self, now: datetime) -> int:
+        c = self._c
+        drifting = c.stations.get(self._drifting)
+        if drifting is None or drifting.last_record_at is not None:  # a restarted demo has its history
+            return 0
+        return self._feed(self._history, now - HISTORY_DAYS, now - self._backfill, photos=False)
+
     def run(self) -> None:
-        now = self._c.clock()
-        accepted = self._feed(now - self._backfill, now)
+        c = self._c
+        now = c.clock()
+        history = self._backfill_history(now)
+        accepted = self._feed(self._traffic, now - self._backfill, now)
+        self._beat(now - timedelta(minutes=2), now)
         hours = self._backfill.total_seconds() / 3600
-        print(f"  历史数据已生成：{accepted} 条过车记录（近 {hours:g} 小时）", flush=True)
+        print(f"  历史数据已生成：{accepted} 条过车记录（近 {hours:g} 小时）"
+              + (f"，另有 {self._drifting} 等站点近 {HISTORY_DAYS.days} 天 {history} 条" if history else ""),
+              flush=True)
+        c.devices.sweep_health(c.clock())
+        # the first quality sweep reads the whole history: beside the live traffic, not before it
+        threading.Thread(target=lambda: c.devices.sweep_quality(c.clock()), name="demo-quality", daemon=True).start()
         last = now
         while not self.stop.wait(LIVE_TICK_S):
-            now = self._c.clock()
-            self._feed(last, now)
+            now = c.clock()
+            self._feed(self._traffic, last, now)
+            self._beat(last, now)
             last = now
+
+
+def _at(moment: datetime) -> Callable[[], datetime]:
+    """A clock stopped at ``moment``: when a backfilled hour arrives."""
+    return lambda: moment
 
 
 def _banner(host: str, port: int, logins: dict[str, dict[str, str]], data_dir: Path) -> str:

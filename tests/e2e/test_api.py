@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -146,11 +147,19 @@ def test_stations_are_listed_with_health_and_last_record(api: Api) -> None:
     assert listed["S1"]["last_record_at"] == "2026-11-26T13:30:00+08:00"
 
 
-def test_a_heartbeat_keeps_a_quiet_station_up(api: Api) -> None:
-    response = api.client.post("/api/v1/stations/S2/heartbeat", json={"at": "2026-11-26T14:00:00+08:00",
-                                                                       "status": {"temp_c": 31}},
-                               headers={"Authorization": f"Bearer {api.other_token}"})
-    assert response.status_code == 204
+def test_a_heartbeat_keeps_a_quiet_station_up_but_not_one_that_never_sent_data(api: Api) -> None:
+    def beat() -> None:
+        response = api.client.post("/api/v1/stations/S2/heartbeat", json={"at": "2026-11-26T14:00:00+08:00",
+                                                                           "status": {"temp_c": 31}},
+                                   headers={"Authorization": f"Bearer {api.other_token}"})
+        assert response.status_code == 204
+
+    beat()
+    listed = {s["station_id"]: s["health"] for s in api.get("/api/v1/stations").json()}
+    assert listed["S2"] == "late"  # alive, but no record has ever arrived: the lanes send nothing
+    assert api.post(body(record("q1", station_id="S2")), "S2", api.other_token).json()["accepted"] == 1
+    api.c.clock.now += timedelta(minutes=50)  # type: ignore[attr-defined]  # a quiet hour at night
+    beat()
     listed = {s["station_id"]: s["health"] for s in api.get("/api/v1/stations").json()}
     assert listed["S2"] == "up"
 

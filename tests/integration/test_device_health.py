@@ -100,10 +100,15 @@ def _subjects(c: Container) -> list[str]:
 
 def test_stations_in_repair_or_stopped_are_neither_swept_nor_alerted(container: Container,
                                                                      clock: FixedClock) -> None:
+    """And a station's first sweep records its state without a message."""
     _register(container)
     ticket = container.devices.open_ticket("H0", "称台传感器损坏", "执法员 王磊", clock.now)
     with container.db.writer.begin() as conn:
         conn.execute(stations.update().where(stations.c.station_id == "H2").values(state="stopped"))
+    for s in STATIONS:
+        record_heartbeat(container.stations, s.station_id, {"at": clock.now.isoformat(), "status": {}}, now=clock.now)
+    container.devices.sweep_health(clock.now)
+    clock.now += timedelta(hours=1)
     container.devices.sweep_health(clock.now)
     assert container.stations.get("H0").health is None  # type: ignore[union-attr]
     assert container.stations.get("H2").health is None  # type: ignore[union-attr]
@@ -119,6 +124,9 @@ def test_two_processes_sweeping_at_once_write_one_change_and_one_notice(settings
     first, second = build(settings, clock=clock), build(settings, clock=clock)
     try:
         _register(first)
+        for s in STATIONS:  # heard from once, and swept: up
+            record_heartbeat(first.stations, s.station_id, {"at": T0.isoformat(), "status": {}}, now=T0)
+        assert first.devices.sweep_health(T0) == 3
         clock.now = T0 + timedelta(hours=1)
         barrier = threading.Barrier(2)
         results: list[int] = []
@@ -132,8 +140,8 @@ def test_two_processes_sweeping_at_once_write_one_change_and_one_notice(settings
             t.start()
         for t in threads:
             t.join()
-        assert sum(results) == 3  # three stations never seen: down, each written by one of the two
-        assert _count(first, station_events) == 3
+        assert sum(results) == 3  # three stations silent for an hour: down, each written by one of the two
+        assert _count(first, station_events) == 6
         assert _count(first, outbox) == 3
     finally:
         first.close()

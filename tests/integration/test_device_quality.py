@@ -5,10 +5,15 @@ points at it; a scale beyond its MPE is suspended until checked; a dying camera 
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import Any
+
+from sqlalchemy import func, select, update
 
 from tests.conftest import FixedClock
+from zhichao.adapters.db.tables import outbox, station_days, station_events, stations
 from zhichao.bootstrap import Container, build
 from zhichao.config import Settings
 from zhichao.services.stations import add_station
@@ -97,5 +102,42 @@ def test_faults_are_found_within_their_documented_delay(settings: Settings) -> N
         assert dirty is not None and dirty <= DAY0 + timedelta(days=9)
         # the dead lane is seen the day it died
         assert _first(seen["Q2"], "lane_silent") == DAY0 + timedelta(days=10)
+        _sweeps_change_things_once(c, settings)
     finally:
         c.close()
+
+
+def _count(c: Container, table: Any) -> int:
+    with c.db.reader.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _sweeps_change_things_once(c: Container, settings: Settings) -> None:
+    """The same sweep again changes nothing; two processes sweeping at once write each change once."""
+    now = c.clock()
+    events, notices = _count(c, station_events), _count(c, outbox)
+    assert c.devices.sweep_quality(now).changes == 0
+    assert (_count(c, station_events), _count(c, outbox)) == (events, notices)
+    # as before the last sweep: Q1 not yet warned, Q3 not yet suspended, the last day still to judge
+    with c.db.writer.begin() as conn:
+        conn.execute(update(stations).where(stations.c.station_id == "Q1").values(quality="ok"))
+        conn.execute(update(stations).where(stations.c.station_id == "Q3").values(suspended_since=None))
+        conn.execute(update(station_days).where(station_days.c.day == DAY0 + timedelta(days=DAYS - 1))
+                     .values(complete=False))
+    other = build(settings, clock=c.clock)
+    try:
+        barrier, results = threading.Barrier(2), []
+
+        def sweep(container: Container) -> None:
+            barrier.wait()
+            results.append(container.devices.sweep_quality(now).changes)
+
+        threads = [threading.Thread(target=sweep, args=(x,)) for x in (c, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        other.close()
+    assert sum(results) == 2  # Q1 ok → warn, Q3 suspended: each written by one of the two
+    assert _count(c, station_events) == events + 2 and _count(c, outbox) == notices + 2

@@ -24,6 +24,7 @@ from zhichao.services.device_views import (
 from zhichao.web.console import device_pages  # noqa: F401  (sets the device_roles template global)
 from zhichao.web.console import device_view as V
 from zhichao.web.console import labels as L
+from zhichao.web.console import station_view as S
 from zhichao.web.console.pages import TEMPLATES
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -169,7 +170,7 @@ def detail() -> StationDetail:
 
 
 def test_the_station_page_says_why_enforcement_is_suspended_and_orders_neighbours_by_difference() -> None:
-    page = V.station_page(detail(), NOW, TZ)
+    page = S.station_page(detail(), NOW, TZ)
     assert page.suspension.startswith("暂停执法使用：自 2026-11-25 14:00:00 起新记录不作为执法证据，待检定/核查")
     assert [p.station_id for p in page.pairs] == ["S1", "S3"] and page.pairs[0].level == "bad"
     assert page.events[0].reason == "计量漂移" and page.events[1].change == "在线 → 离线"
@@ -203,7 +204,7 @@ def test_the_board_renders_with_its_map_table_and_menu() -> None:
 
 
 def test_the_station_page_renders_its_charts_banner_and_admin_forms() -> None:
-    html = render("station.html", nav="board", p=V.station_page(detail(), NOW, TZ), today="2026-11-26",
+    html = render("station.html", nav="board", p=S.station_page(detail(), NOW, TZ), today="2026-11-26",
                   can_open_ticket=True, can_admin=True, check_results=L.CHECK_RESULTS, days=30)
     for text in ("暂停执法使用", "每日货车流量", "车牌识别率", "计量漂移", "分车道流量", "登记新的检定证书",
                  "登记检定 / 核查结果", "合格", "已调整", "称重传感器 &lt;无输出&gt;", "<svg"):

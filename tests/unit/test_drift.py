@@ -24,7 +24,7 @@ from zhichao.domain.quality import GROSS_BIN_KG, STEER_BIN_KG, DaySummary, empty
 
 # the tables are written for these numbers; the defaults (documented on DriftPolicy) are checked on simulated
 # traffic in tests/integration/test_device_quality.py
-POLICY = DriftPolicy(window_days=2, min_samples=300, min_samples5=150)
+POLICY = DriftPolicy(window_days=2, min_samples=300, min_samples5=150, peak_min_samples=200)
 VERIFIED = date(2026, 10, 1)
 
 
@@ -162,7 +162,7 @@ def test_drift_beyond_half_the_mpe_warns_and_beyond_the_mpe_alarms(
 def test_a_warning_says_what_was_measured_in_chinese() -> None:
     _, [finding] = drift(honest_base(), [day(k, grid(200, 1.028, phase=phase(k))) for k in (10, 11)], 5.0, POLICY)
     assert finding.message == (
-        "标定漂移 +2.8%（2026-10-11 至 2026-10-12 共 400 辆六轴车转向轴中位数 7 195 kg，基线 7 000 kg），"
+        "标定漂移 +2.8%（2026-10-11 至 2026-10-12 共 400 辆重载六轴车转向轴中位数 7 195 kg，基线 7 000 kg），"
         "超过最大允许误差 ±5% 的一半，请关注并安排现场核查。"
     )
     assert finding.detail["basis"] == "steer6" and finding.value == pytest.approx(2.8, abs=0.05)
@@ -202,7 +202,7 @@ def test_loaded_five_axle_trucks_stand_in_when_six_axle_trucks_are_too_few() -> 
     recent = [day(k, grid(20), grid(40, 1.06, centre=6500)) for k in range(10, 14)]
     reading, [finding] = drift(base, recent, 5.0, POLICY)
     assert reading is not None and reading.basis == "steer5" and reading.n == 160
-    assert finding.level == ALARM and "满载五轴车转向轴" in finding.message
+    assert finding.level == ALARM and "重载五轴车转向轴" in finding.message
 
 
 def gross6(rng: random.Random, n: int, empty_kg: float, loaded_kg: float) -> list[float]:

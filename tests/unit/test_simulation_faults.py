@@ -220,7 +220,7 @@ def test_demo_faults_hit_five_different_enabled_stations_of_the_real_network() -
     assert demo_faults(stations, now) == faults
     drift = faults[0]
     assert isinstance(drift, Drift)
-    assert drift.start == now - timedelta(days=12)
+    assert drift.start == now - timedelta(days=17)
     assert drift.pct_per_day * 12 == pytest.approx(2.57, abs=0.01)  # past half of a class-5 scale's ±5 %
     road = {s.station_id: s.road for s in stations}
     neighbours = drift_neighbours(stations, drift)

@@ -54,7 +54,7 @@ GROSS6_SPLIT_KG = 30_000
 # Paired differences in 0.25 % bins: a tenth of a class 5 warning threshold, 1/4 of a class 2 one.
 PAIR_BIN_PCT = 0.25
 
-BASIS_LABELS: Mapping[str, str] = {"steer6": "六轴车转向轴", "steer5": "满载五轴车转向轴"}
+BASIS_LABELS: Mapping[str, str] = {"steer6": "重载六轴车转向轴", "steer5": "重载五轴车转向轴"}
 PEAK_LABELS: Mapping[str, str] = {"empty": "空载", "loaded": "满载"}
 
 _CLASS_WORDS = re.compile(r"^(accuracy\s*class|class|准确度等级|准确度|等级)\s*|\s*(级|等级)$")
@@ -90,7 +90,7 @@ class DriftPolicy:
     min_samples: int = 600
     min_samples5: int = 300
     warn_share: float = 0.5
-    peak_min_samples: int = 200
+    peak_min_samples: int = 800  # a peak is a 500 kg bin: fewer trucks move it by a bin or two at random
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,14 @@ from zhichao.domain.anomalies import AnomalyPolicy
 from zhichao.domain.device_health import (
     DOWN,
     JUDGED_STATES,
-    UP,
+    NEVER_SEEN,
     Health,
     HealthPolicy,
     assess,
     certificate_status,
 )
 from zhichao.domain.drift import DriftPolicy, PairPolicy
-from zhichao.domain.histograms import from_json, quantile
+from zhichao.domain.histograms import from_json, quantile, total
 from zhichao.domain.outbox import DINGTALK
 from zhichao.domain.quality import STEER_BIN_KG
 from zhichao.services.device_views import (
@@ -45,6 +45,7 @@ from zhichao.services.ports import DeviceRepository, Notice, Station, StationCha
 REASON_TEXT = {"never_seen": "从未收到心跳或过车数据", "silent": "心跳与过车数据均已中断",
                "heartbeat_late": "心跳延迟", "no_data": "设备在线但无过车数据"}
 HEALTH_TEXT = {"up": "在线", "late": "延迟", "down": "离线"}
+MIN_DAY_STEER = 100  # a day's steering-axle median is charted from this many loaded trucks (a morning has few)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +80,16 @@ def _seen(value: datetime | None, tz: ZoneInfo) -> str:
     return "无" if value is None else f"{value.astimezone(tz):%Y-%m-%d %H:%M:%S}"
 
 
-def _health_notice(ctx: DeviceContext, s: Station, old: str | None, new: Health) -> Notice | None:
-    """Alert on going down and on coming back from down; ``late`` is recorded, not alerted."""
+def _health_notice(ctx: DeviceContext, s: Station, new: Health) -> Notice | None:
+    """Alert on going down and on coming back from an alerted down; ``late`` is recorded, not alerted.
+    A station's first sweep only records its state: a station registered but never heard from (or a
+    platform starting on a new database) is shown down on the board without a message for each."""
+    if s.health is None:
+        return None
     if new.state == DOWN:
         subject = f"【站点离线】{s.name}"
         head = f"### 站点离线：{s.name}（{s.station_id}）\n\n- 原因：{REASON_TEXT.get(new.reason or '', new.reason)}"
-    elif old == DOWN:
+    elif s.health == DOWN and s.health_reason != NEVER_SEEN:
         subject = f"【站点恢复】{s.name}"
         state = HEALTH_TEXT[new.state] + (f"（{REASON_TEXT[new.reason]}）" if new.reason else "")
         head = f"### 站点恢复：{s.name}（{s.station_id}）\n\n- 当前：{state}"
@@ -109,8 +114,7 @@ def sweep_health(ctx: DeviceContext, now: datetime) -> int:
         change = StationChange("health", f"{s.name} {text}", s.health, new.state, new.reason,
                                details={"last_heartbeat_at": _iso(s.last_heartbeat_at),
                                         "last_received_at": _iso(s.last_received_at)})
-        # the first sweep of a station that is up has nothing to say; a first "down" does
-        notice = None if s.health is None and new.state == UP else _health_notice(ctx, s, s.health, new)
+        notice = _health_notice(ctx, s, new)
         values: dict[str, object] = {"health": new.state, "health_reason": new.reason}
         if new.state != s.health:
             values["health_since"] = now
@@ -187,14 +191,27 @@ def _day_point(row: Mapping[str, Any]) -> DayPoint:
     summary = row["summary"] or {}
     trucks = int(row["trucks"])
     steer = from_json(summary.get("steer6") or {})
+    steer_median = quantile(steer, STEER_BIN_KG, 0.5) if total(steer) >= MIN_DAY_STEER else None
     return DayPoint(
         day=row["day"], trucks=trucks,
         read_rate=int(summary.get("plates_read", 0)) / trucks if trucks else None,
-        steer6_median_kg=quantile(steer, STEER_BIN_KG, 0.5), drift_pct=row["drift_pct"],
+        steer6_median_kg=steer_median, drift_pct=row["drift_pct"],
         pair_median_pct=row["pair_median_pct"], online=bool(row["online"]), normal=bool(row["normal"]),
         findings=finding_views(row["findings"] or []), hours=tuple(summary.get("hours") or ()),
         lanes={int(k): int(v) for k, v in (summary.get("lanes") or {}).items()},
     )
+
+
+def _certificates(ctx: DeviceContext, s: Station) -> list[Certificate]:
+    """The certificates recorded, newest first; the one the station was registered with when it is not
+    among them."""
+    out = [Certificate(c["number"], c["body"], c["accuracy_class"], c["valid_from"], c["valid_to"],
+                       c["recorded_at"], c["recorded_by"]) for c in ctx.repo.certificates(s.station_id)]
+    registered = s.cert_number and s.cert_valid_from and s.cert_valid_to
+    if registered and not any(c.number == s.cert_number for c in out):
+        out.append(Certificate(str(s.cert_number), s.cert_body, s.accuracy_class, s.cert_valid_from,
+                               s.cert_valid_to, None, None))
+    return out
 
 
 def station_detail(ctx: DeviceContext, station_id: str, now: datetime, days: int = 30) -> StationDetail:
@@ -217,7 +234,6 @@ def station_detail(ctx: DeviceContext, station_id: str, now: datetime, days: int
         events=[StationEvent(e["at"], e["kind"], e["from_state"], e["to_state"], e["reason"], e["message"],
                              e["actor"]) for e in ctx.repo.events(station_id)],
         tickets=tickets,
-        certificates=[Certificate(c["number"], c["body"], c["accuracy_class"], c["valid_from"], c["valid_to"],
-                                  c["recorded_at"], c["recorded_by"]) for c in ctx.repo.certificates(station_id)],
+        certificates=_certificates(ctx, s),
         heartbeat_status=s.last_heartbeat_status if isinstance(s.last_heartbeat_status, Mapping) else None,
     )

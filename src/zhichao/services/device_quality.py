@@ -81,7 +81,10 @@ def pair_window(ctx: DeviceContext, station_id: str, day: date) -> dict[str, tup
     station = ctx.stations.get(station_id)
     mpe = mpe_for(ctx, station) if station else ctx.default_mpe_pct
     reading, _ = paired(_merged_pairs(rows), mpe, ctx.pairs)
-    return dict(reading.per_neighbour) if reading else {}
+    if reading is None:
+        return {}
+    # a handful of pairs is two different trucks sharing a plate reading, not a neighbour
+    return {n: v for n, v in reading.per_neighbour.items() if v[1] >= ctx.pairs.min_neighbour_pairs}
 
 
 def _bounds(ctx: DeviceContext, day: date) -> tuple[datetime, datetime]:
@@ -92,13 +95,19 @@ def _bounds(ctx: DeviceContext, day: date) -> tuple[datetime, datetime]:
 def _days_to_do(ctx: DeviceContext, now: datetime) -> dict[date, set[str]]:
     today = now.astimezone(ctx.tz).date()
     since = today - timedelta(days=BACKFILL_DAYS)
-    with_data: dict[date, set[str]] = defaultdict(set)
-    for station_id, hour in ctx.repo.hours_with_data(_bounds(ctx, since)[0]):
+    counted: dict[tuple[str, date], int] = defaultdict(int)
+    for station_id, hour, trucks in ctx.repo.hours_with_data(_bounds(ctx, since)[0]):
         day = hour.astimezone(ctx.tz).date()
         if day <= today:
-            with_data[day].add(station_id)
+            counted[(station_id, day)] += trucks
     done = ctx.repo.day_states(since)
-    return {d: ids for d, ids in with_data.items() if any(not done.get((s, d), False) for s in ids)}
+    todo: dict[date, set[str]] = defaultdict(set)
+    for (station_id, day), trucks in counted.items():
+        complete, summarised = done.get((station_id, day), (False, -1))
+        # redone until complete, and again whenever records arrived later (an upload after an outage)
+        if not complete or summarised != trucks:
+            todo[day].add(station_id)
+    return todo
 
 
 def _summarise_day(ctx: DeviceContext, day: date, now: datetime) -> list[dict[str, Any]]:

@@ -123,7 +123,7 @@ class Certificate:
     accuracy_class: str | None
     valid_from: date
     valid_to: date
-    recorded_at: datetime
+    recorded_at: datetime | None  # None: the certificate the station was registered with
     recorded_by: str | None
 
 

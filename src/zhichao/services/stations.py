@@ -89,8 +89,9 @@ def import_network(repo: StationRepository, network: Mapping[str, Any], *, now: 
     return tokens
 
 
-def record_heartbeat(repo: StationRepository, station_id: str, body: Any, *, now: datetime) -> None:
-    """Store a station's heartbeat: ``{"at": RFC 3339, "status": {...}}``."""
+def heartbeat_status(body: Any) -> dict[str, Any]:
+    """The status to store of a heartbeat ``{"at": RFC 3339, "status": {...}}``, with the station's clock
+    reading as ``sent_at``; ``InvalidInput`` for anything else."""
     if not isinstance(body, dict):
         raise InvalidInput("invalid_heartbeat", "心跳必须是 JSON 对象：{\"at\": ..., \"status\": {...}}")
     status = body.get("status", {})
@@ -103,4 +104,9 @@ def record_heartbeat(repo: StationRepository, station_id: str, body: Any, *, now
         sent = None
     if sent is None or sent.tzinfo is None:
         raise InvalidInput("invalid_heartbeat", "at 必须是带时区偏移的 RFC 3339 时间", {"field": "at"})
-    repo.record_heartbeat(station_id, now, {**status, "sent_at": sent.isoformat()})
+    return {**status, "sent_at": sent.isoformat()}
+
+
+def record_heartbeat(repo: StationRepository, station_id: str, body: Any, *, now: datetime) -> None:
+    """Store a station's heartbeat: ``{"at": RFC 3339, "status": {...}}``."""
+    repo.record_heartbeat(station_id, now, heartbeat_status(body))

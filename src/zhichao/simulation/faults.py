@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from zhichao.simulation.traffic import SimStation
 
 _DAY_S = 86400.0
+DRIFT_DAYS = timedelta(days=17)  # how long the demo's scale has been drifting
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,26 +195,32 @@ def drift_neighbours(stations: Sequence[SimStation], fault: Fault, count: int = 
 def demo_faults(stations: Sequence[SimStation], now: datetime) -> tuple[Fault, ...]:
     """The demo's five faults, on five different enabled stations picked by sorted station id.
 
-    1. Drift, +3 % over two weeks since `now` − 12 days (≈ +2.6 % now, past half of a class-5 scale's
-       ±5 %): the first station whose road has at least 3 other enabled stations (else the first).
+    1. Drift, +3 % over two weeks since `now` − 17 days (≈ +3.6 % now: past half of a class-5 scale's
+       ±5 % with a margin, so that the three-day window that lags it shows the warning): the first station
+       of the quietest road (fewest trucks a site) with at least 3 other enabled stations (else the first).
     Then, skipping the drift station's ``neighbours`` (so the comparison stays clean) and preferring a
     county not used yet (so several counties show a fault), the first fitting station gets:
     2. Silent since `now` − 3 h, open-ended;
     3. DeadLane: its lane 1 since `now` − 2 days (a station with at least 2 lanes);
     4. ReadRateDecay: 4 % of reads lost per day since `now` − 5 days (≈ 20 % now);
     5. ClockAhead: 6 minutes ahead since `now` − 1 day.
-    On the Shaoxing network: drift SX-KQ-001 (G104; neighbours SX-KQ-002..004), silent SX-SY-001,
-    dead lane 1 of SX-SZ-001, read-rate decay SX-XC-001, clock ahead SX-YC-001.
+    On the Shaoxing network: drift SX-ZJ-006 (S310; neighbours SX-ZJ-007..009), silent SX-KQ-001,
+    dead lane 1 of SX-SY-001, read-rate decay SX-SZ-001, clock ahead SX-XC-001.
     Fewer faults come back when there are fewer fitting stations.
     """
     enabled = sorted((s for s in stations if s.state == "enabled"), key=lambda s: s.station_id)
     if not enabled:
         return ()
-    roads: dict[str, int] = {}
+    roads: dict[str, list[SimStation]] = {}
     for s in enabled:
-        roads[s.road] = roads.get(s.road, 0) + 1
-    drifting = next((s for s in enabled if s.road and roads[s.road] >= 4), enabled[0])
-    faults: list[Fault] = [Drift(drifting.station_id, now - timedelta(days=12), 3 / 14)]
+        if s.road:
+            roads.setdefault(s.road, []).append(s)
+    # the quietest road with four stations: the demo backfills weeks of its history, so fewer trucks start faster
+    busy = {road: sum(s.volume_per_day for s in members) / len(members) for road, members in roads.items()
+            if len(members) >= 4}
+    road = min(busy, key=lambda r: (busy[r], r)) if busy else None
+    drifting = roads[road][0] if road else enabled[0]
+    faults: list[Fault] = [Drift(drifting.station_id, now - DRIFT_DAYS, 3 / 14)]
     used = {drifting.station_id, *neighbours(enabled, drifting.station_id)}
     counties = {drifting.county_code}
     makers = (

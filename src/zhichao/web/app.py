@@ -65,7 +65,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.owner_limiter = RateLimiter(container.settings.owner_lookups_per_minute)
-    app.state.heartbeat_gate = HeartbeatGate(container.settings.heartbeat_min_interval_s)
+    app.state.heartbeat_gate = HeartbeatGate(container.settings.heartbeat_min_interval_s,
+                                             lambda: container.clock().timestamp())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.include_router(ingest.router)

@@ -80,12 +80,12 @@ class SqlDeviceRepository:
         return self._all(query)
 
     # -- per-day summaries ----------------------------------------------------------------------------
-    def hours_with_data(self, since: datetime) -> list[tuple[str, datetime]]:
-        """(station, UTC hour) with at least one truck since ``since``, from the hourly counters."""
-        query = (select(hourly_counts.c.station_id, hourly_counts.c.hour).where(hourly_counts.c.hour >= since)
-                 .group_by(hourly_counts.c.station_id, hourly_counts.c.hour))
+    def hours_with_data(self, since: datetime) -> list[tuple[str, datetime, int]]:
+        """(station, UTC hour, trucks) of every hour with trucks since ``since``, from the hourly counters."""
+        h = hourly_counts.c
+        query = select(h.station_id, h.hour, func.sum(h.trucks)).where(h.hour >= since).group_by(h.station_id, h.hour)
         with self._db.reader.connect() as conn:
-            return [(str(s), h) for s, h in conn.execute(query)]
+            return [(str(s), hour, int(n)) for s, hour, n in conn.execute(query)]
 
     def observations(self, start: datetime, end: datetime) -> Iterator[Any]:
         """Every record captured in [start, end), with what the quality checks read (streamed)."""
@@ -93,12 +93,12 @@ class SqlDeviceRepository:
         with self._db.reader.connect() as conn:
             yield from conn.execution_options(yield_per=5000).execute(query)
 
-    def day_states(self, since: date) -> dict[tuple[str, date], bool]:
-        """(station, day) → whether the stored summary is complete."""
-        query = select(station_days.c.station_id, station_days.c.day, station_days.c.complete).where(
-            station_days.c.day >= since)
+    def day_states(self, since: date) -> dict[tuple[str, date], tuple[bool, int]]:
+        """(station, day) → whether the stored summary is complete, and how many trucks it counted."""
+        c = station_days.c
+        query = select(c.station_id, c.day, c.complete, c.trucks).where(c.day >= since)
         with self._db.reader.connect() as conn:
-            return {(str(s), d): bool(c) for s, d, c in conn.execute(query)}
+            return {(str(s), d): (bool(done), int(n)) for s, d, done, n in conn.execute(query)}
 
     def save_days(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write these (station, day) summaries. A day already stored keeps its findings until they are

@@ -13,7 +13,7 @@ from zhichao.services.auth import authenticate_station, bearer_token
 from zhichao.services.errors import InvalidInput
 from zhichao.services.ingest import accept_batch
 from zhichao.services.ports import StationInfo
-from zhichao.services.stations import record_heartbeat
+from zhichao.services.stations import heartbeat_status
 from zhichao.services.wire import WireRecord
 from zhichao.web.deps import container, read_body
 from zhichao.web.rate_limit import HeartbeatGate
@@ -77,8 +77,9 @@ async def post_heartbeat(station_id: str, request: Request) -> Response:
             payload = msgspec.json.decode(body)
         except msgspec.DecodeError:
             raise InvalidInput("invalid_json", "请求体不是有效的 JSON") from None
-        gate.admit(station_id)
-        await run_in_threadpool(record_heartbeat, c.stations, station_id, payload, now=c.clock())
+        status = heartbeat_status(payload)
+        gate.admit(station_id)  # only a well-formed heartbeat from its station counts against the interval
+        await run_in_threadpool(c.stations.record_heartbeat, station_id, c.clock(), status)
     except ZhichaoError as exc:
         if exc.code != "heartbeat_too_frequent":  # counted by the gate itself
             gate.refused(station_id, exc.code)

@@ -25,6 +25,7 @@ from zhichao.services.errors import InvalidInput, PermissionDenied
 from zhichao.services.ports import User
 from zhichao.web.console import device_view as V
 from zhichao.web.console import labels as L
+from zhichao.web.console import station_view as S
 from zhichao.web.console.pages import TEMPLATES, _gate, _render
 from zhichao.web.deps import container, current_user
 from zhichao.web.errors import status_of
@@ -90,7 +91,7 @@ def _station_page(request: Request, user: User, station_id: str, *, message: str
     tz, now = ZoneInfo(c.settings.display_timezone), c.clock()
     detail = c.devices.station_detail(station_id, now, HISTORY_DAYS)
     return _render(request, "station.html", {
-        "user": user, "nav": "board", "p": V.station_page(detail, now, tz), "message": message,
+        "user": user, "nav": "board", "p": S.station_page(detail, now, tz), "message": message,
         "done": _DONE.get(done), "drafts": drafts or {}, "today": now.astimezone(tz).date().isoformat(),
         "can_open_ticket": user.role in TICKET_ROLES, "can_admin": user.role in DEVICE_ADMIN_ROLES,
         "check_results": L.CHECK_RESULTS, "days": HISTORY_DAYS,
