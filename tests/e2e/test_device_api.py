@@ -50,17 +50,22 @@ def test_heartbeats_are_stored_refused_and_counted(api: Devices) -> None:
     assert api.beat().status_code == 204
     s1 = api.c.stations.get("S1")
     assert s1 is not None and s1.last_heartbeat_at == api.c.clock()
+    # within the interval anything for S1 is refused from memory, before its token is even looked at
+    assert error_of(api.beat("zst_wrong")) == (429, "heartbeat_too_frequent")
+    api.c.clock.now += timedelta(seconds=10)  # type: ignore[attr-defined]
     assert error_of(api.beat("zst_wrong")) == (401, "invalid_token")
     assert error_of(api.beat(payload={"status": {}}))[1] == "invalid_heartbeat"
-    api.c.clock.now += timedelta(seconds=10)  # type: ignore[attr-defined]
-    assert error_of(api.beat(payload={"at": "yesterday"}))[1] == "invalid_heartbeat"
+    assert error_of(api.beat(payload={"at": "yesterday"}))[1] == "invalid_heartbeat"  # refusals do not count
+    status, code = error_of(api.beat(station_id="NOPE"))  # S1's token for another station
     counts = api.app.state.heartbeat_gate.refusals()
-    assert counts["S1"] == {"invalid_token": 1, "invalid_heartbeat": 2}
+    assert counts["S1"] == {"heartbeat_too_frequent": 1, "invalid_token": 1, "invalid_heartbeat": 2}
+    assert status == 403 and counts["NOPE"] == {code: 1}
 
 
 def test_a_flood_of_heartbeats_is_refused_from_memory_and_ingest_goes_on(api: Devices) -> None:
-    answers = [api.beat().status_code for _ in range(50)]
-    assert answers[0] == 204 and set(answers[1:]) == {429}
+    answers = [api.beat() for _ in range(50)]
+    assert answers[0].status_code == 204 and {a.status_code for a in answers[1:]} == {429}
+    assert answers[1].headers["retry-after"] == "5" and error_of(answers[1])[1] == "heartbeat_too_frequent"
     assert api.app.state.heartbeat_gate.refusals()["S1"] == {"heartbeat_too_frequent": 49}
     # the station's records are still taken, and its stored heartbeat is the first one
     response = api.client.post("/api/v1/stations/S1/records", content=body(record("r1"), record("r2")),

@@ -24,8 +24,8 @@ class Devices:
     def station_detail(self, station_id: str, now: datetime, days: int = 30) -> StationDetail:
         return device_health.station_detail(self.ctx, station_id, now, days)
 
-    def tickets(self, state: str | None = None, now: datetime | None = None) -> list[Ticket]:
-        return device_health.list_tickets(self.ctx, now or datetime.now().astimezone(), state)
+    def tickets(self, state: str | None, now: datetime) -> list[Ticket]:
+        return device_health.list_tickets(self.ctx, now, state)
 
     def kpis(self, start: date, end: date, county: str | None, now: datetime) -> tuple[KpiValue, KpiValue]:
         return device_kpis.device_kpi_values(self.ctx, start, end, county, now)

@@ -16,7 +16,7 @@ from zhichao.domain.errors import ZhichaoError
 from zhichao.web.api import cases, devices, evidence, ingest, owner, payments, reads, registers, reviews
 from zhichao.web.console import case_pages, device_pages, owner_pages, pages, review_pages, transfer_pages
 from zhichao.web.errors import status_of
-from zhichao.web.rate_limit import HeartbeatGate, RateLimiter
+from zhichao.web.rate_limit import HeartbeatFastPath, HeartbeatGate, RateLimiter
 
 STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
@@ -67,6 +67,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.owner_limiter = RateLimiter(container.settings.owner_lookups_per_minute)
     app.state.heartbeat_gate = HeartbeatGate(container.settings.heartbeat_min_interval_s,
                                              lambda: container.clock().timestamp())
+    app.add_middleware(HeartbeatFastPath, gate=app.state.heartbeat_gate)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.include_router(ingest.router)

@@ -11,6 +11,7 @@ tickets and record certificates and calibration checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput, PermissionDenied
@@ -118,7 +120,7 @@ def open_ticket(station_id: str, request: Request, fault: Annotated[str, Form()]
     c = container(request)
     try:
         _require(user, TICKET_ROLES, "报修")
-        c.devices.open_ticket(station_id, fault.strip()[:1000], user.display_name, c.clock())
+        c.devices.open_ticket(station_id, fault, user.display_name, c.clock())
     except ZhichaoError as refused:
         return _station_page(request, user, station_id, message=refused.message, status=status_of(refused),
                              drafts={"fault": fault})
@@ -156,7 +158,7 @@ def record_check(station_id: str, request: Request, on: Annotated[str, Form()] =
     drafts = {"check": {"on": on, "result": result, "note": note}}
     try:
         _require(user, DEVICE_ADMIN_ROLES, "登记检定/核查")
-        c.devices.record_check(station_id, _day(on, "核查日期"), result, note.strip()[:500], user.display_name,
+        c.devices.record_check(station_id, _day(on, "核查日期"), result, note, user.display_name,
                                c.clock())
     except ZhichaoError as refused:
         return _station_page(request, user, station_id, message=refused.message, status=status_of(refused),
@@ -194,33 +196,30 @@ def _tickets_url(state: str, done: str, ticket_id: int) -> str:
     return f"/console/tickets?{query}#ticket-{ticket_id}"
 
 
-@router.post("/console/tickets/{ticket_id}/assign")
-def assign_ticket(ticket_id: int, request: Request, version: Annotated[int, Form()],
-                  assignee: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "") -> Response:
+def _move_ticket(request: Request, ticket_id: int, state: str, done: str, what: str, field: str, text: str,
+                 move: Callable[[Container, User], None]) -> Response:
+    """A ticket form (assign, close): admins only; a refusal shows the list again with what was typed."""
     user = _poster(request, "/console/tickets")
     if isinstance(user, Response):
         return user
-    c = container(request)
     try:
-        _require(user, DEVICE_ADMIN_ROLES, "派单")
-        c.devices.assign_ticket(ticket_id, assignee.strip()[:64], user.display_name, version, c.clock())
+        _require(user, DEVICE_ADMIN_ROLES, what)
+        move(container(request), user)
     except ZhichaoError as refused:
         return _tickets_page(request, user, state, message=f"报修单 {ticket_id}：{refused.message}",
-                             status=status_of(refused), drafts={"id": ticket_id, "assignee": assignee})
-    return RedirectResponse(_tickets_url(state, "assign", ticket_id), status_code=303)
+                             status=status_of(refused), drafts={"id": ticket_id, field: text})
+    return RedirectResponse(_tickets_url(state, done, ticket_id), status_code=303)
+
+
+@router.post("/console/tickets/{ticket_id}/assign")
+def assign_ticket(ticket_id: int, request: Request, version: Annotated[int, Form()],
+                  assignee: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "") -> Response:
+    return _move_ticket(request, ticket_id, state, "assign", "派单", "assignee", assignee, lambda c, user: (
+        c.devices.assign_ticket(ticket_id, assignee, user.display_name, version, c.clock())))
 
 
 @router.post("/console/tickets/{ticket_id}/close")
 def close_ticket(ticket_id: int, request: Request, version: Annotated[int, Form()],
                  resolution: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "") -> Response:
-    user = _poster(request, "/console/tickets")
-    if isinstance(user, Response):
-        return user
-    c = container(request)
-    try:
-        _require(user, DEVICE_ADMIN_ROLES, "关闭报修单")
-        c.devices.close_ticket(ticket_id, resolution.strip()[:1000], user.display_name, version, c.clock())
-    except ZhichaoError as refused:
-        return _tickets_page(request, user, state, message=f"报修单 {ticket_id}：{refused.message}",
-                             status=status_of(refused), drafts={"id": ticket_id, "resolution": resolution})
-    return RedirectResponse(_tickets_url(state, "close", ticket_id), status_code=303)
+    return _move_ticket(request, ticket_id, state, "close", "关闭报修单", "resolution", resolution, lambda c, user: (
+        c.devices.close_ticket(ticket_id, resolution, user.display_name, version, c.clock())))
