@@ -99,8 +99,8 @@ class DemoTraffic(threading.Thread):
         self._traffic = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE)
         drifting = next(f for f in self._faults if isinstance(f, Drift))
         history = set(drift_neighbours(stations, drifting))
-        self._history = Traffic([s for s in stations if s.station_id in history], random.Random(seed + 2),
-                                faults=self._faults, through_share=THROUGH_SHARE)
+        self._history = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE,
+                                only=history)
         self._drifting = drifting.station_id
         self._backfill = backfill
         self._rng = random.Random(seed + 1)

@@ -15,7 +15,7 @@ from zhichao.adapters.db.tables import outbox, station_events, stations
 from zhichao.bootstrap import Container, build
 from zhichao.config import Settings
 from zhichao.services.stations import add_station, record_heartbeat
-from zhichao.simulation.faults import Silent
+from zhichao.simulation.faults import ClockAhead, Silent
 from zhichao.simulation.feed import feed_direct
 from zhichao.simulation.traffic import SimStation, Traffic
 
@@ -146,3 +146,24 @@ def test_two_processes_sweeping_at_once_write_one_change_and_one_notice(settings
     finally:
         first.close()
         second.close()
+
+
+def test_a_clock_running_ahead_is_found_by_the_next_quality_sweep(container: Container, clock: FixedClock) -> None:
+    """ClockAhead (6 minutes): the heartbeats carry the station's clock, its records arrive before they were
+    captured; the quality sweep after the next heartbeat flags it, and only it."""
+    _register(container)
+    traffic = Traffic(STATIONS, random.Random(3), outage_share=0.0,
+                      faults=[ClockAhead("H2", T0, timedelta(minutes=6))])
+    for m in range(30):
+        start, end = T0 + timedelta(minutes=m), T0 + timedelta(minutes=m + 1)
+        clock.now = end
+        feed_direct(container.ingest_store, container.ingest_policy, traffic.between(start, end), clock)
+        for station_id, at, body in traffic.heartbeats(start, end):
+            record_heartbeat(container.stations, station_id, body, now=at.astimezone(UTC))
+    container.devices.sweep_quality(clock.now)
+    board = {s.station_id: s for s in container.devices.board(clock.now)}
+    assert board["H2"].clock_offset_s == pytest.approx(360, abs=1)
+    assert [f.code for f in board["H2"].findings] == ["clock_skew"] and board["H2"].quality == "warn"
+    assert "设备时钟比服务器快 360 秒" in board["H2"].findings[0].message
+    for honest in ("H0", "H1"):
+        assert board[honest].findings == () and board[honest].clock_offset_s == pytest.approx(0, abs=1)

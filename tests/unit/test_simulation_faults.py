@@ -6,7 +6,7 @@ import hashlib
 import random
 import statistics
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -227,3 +227,18 @@ def test_demo_faults_hit_five_different_enabled_stations_of_the_real_network() -
     assert neighbours[0] == drift.station_id and len(neighbours) == 4
     assert {road[n] for n in neighbours} == {road[drift.station_id]}
     assert set(neighbours[1:]).isdisjoint(ids)
+
+
+def test_only_some_stations_yield_the_records_the_whole_network_gives_them() -> None:
+    """The demo backfills weeks for a few stations: their records (regular passages) are the network's own."""
+    stations = [SimStation(f"O-{i}", 3, volume_per_day=2000, county_code="330603", road="S310", stake_m=5000 * i)
+                for i in range(6)]
+    start = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+    whole = Traffic(stations, random.Random(9), outage_share=0.0)
+    some = Traffic(stations, random.Random(9), outage_share=0.0, only={"O-1", "O-2"})
+    mine = [r for r in whole.between(start, start + timedelta(hours=3)) if r["station_id"] in ("O-1", "O-2")]
+    theirs = list(some.between(start, start + timedelta(hours=3)))
+    assert {r["station_id"] for r in theirs} == {"O-1", "O-2"}
+    by_id = {r["record_id"]: r for r in theirs}
+    same = sum(1 for r in mine if by_id.get(r["record_id"]) == r)
+    assert same >= 0.95 * len(mine) > 0  # all but a few offender passages (their shared stream moves)

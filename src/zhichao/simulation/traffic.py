@@ -39,7 +39,7 @@ import math
 import random
 import re
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -106,7 +106,8 @@ class Traffic:
 
     def __init__(self, stations: Sequence[SimStation], rng: random.Random, overload_share: float = 0.04,
                  unread_share: float = 0.02, outage_share: float = 0.03, repeat_offenders: int = 25, *,
-                 faults: Sequence[Fault] = (), through_share: float = 0.0) -> None:
+                 faults: Sequence[Fault] = (), through_share: float = 0.0,
+                 only: Collection[str] | None = None) -> None:
         for name, share in (("overload_share", overload_share), ("unread_share", unread_share),
                             ("outage_share", outage_share), ("through_share", through_share)):
             if not 0.0 <= share <= 1.0:
@@ -126,6 +127,10 @@ class Traffic:
         self._live = random.Random(rng.getrandbits(64))
         self._live_seq: dict[int, int] = {}
         self._outages: dict[tuple[int, int], tuple[float, float] | None] = {}
+        # `only`: the stations whose passages `between` yields; the network (sites, offenders, streams)
+        # stays the whole one, so a station's records are the ones the whole network would give it
+        # (a few through and offender passages aside), at the cost of that station alone
+        self._only = None if only is None else {i for i, st in enumerate(self._stations) if st.station_id in only}
 
     def _overload_plan(self, share: float) -> tuple[float, float]:
         """Offender trips per day each, and the overload probability left for regular passages."""
@@ -266,9 +271,12 @@ class Traffic:
         """All passages of one local clock hour across the network, in time order."""
         events: list[tuple[float, int, int]] = []  # (local seconds, station index, offender or -1)
         streams = []
+        only = self._only
         for i, station in enumerate(self._stations):
             rng = random.Random(f"{self._seed}:{station.station_id}:{hour}")
             streams.append(rng)
+            if only is not None and i not in only:
+                continue
             lam = station.volume_per_day / 24 * HOURLY_VOLUME[hour % 24]
             base, rand = hour * 3600, rng.random
             events.extend((base + rand() * 3600, i, -1) for _ in range(poisson(rng, lam)))
@@ -276,6 +284,8 @@ class Traffic:
         for j, offender in enumerate(self._offenders):
             for _ in range(poisson(orng, self._trips_per_day / 24 * HOURLY_VOLUME[hour % 24])):
                 events.append((hour * 3600 + orng.random() * 3600, orng.choice(offender.route), j))
+        if only is not None:
+            events = [e for e in events if e[1] in only]
         events.sort()
         if not self._through:
             return self._render(hour, events, streams, orng, None)
@@ -319,7 +329,7 @@ class Traffic:
             k = targets[int(rng.random() * len(targets))]
             later = t + rng.uniform(*THROUGH_DELAY_S)
             seed = rng.getrandbits(64)
-            if later < (hour + 1) * 3600 and not self._silent(k, later):
+            if later < (hour + 1) * 3600 and not self._silent(k, later) and (self._only is None or k in self._only):
                 plans.append((later, k, seed, vehicle, first))
         plans.sort(key=lambda plan: (plan[0], plan[1]))
         seqs: dict[int, int] = {}
