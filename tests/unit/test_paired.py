@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from zhichao.domain.drift import PAIR_BIN_PCT, PairObservation, PairPolicy, pair_differences, paired
 from zhichao.domain.histograms import add, total
+from zhichao.domain.paired import PAIR_BIN_PCT, PairObservation, PairPolicy, pair_differences, paired
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=CST)

@@ -1,4 +1,4 @@
-"""Calibration drift of a WIM station, from its own traffic and from trucks it shares with neighbours (pure).
+"""Calibration drift of a WIM station from its own traffic (pure).
 
 Self-calibration: the steering axle of a six-axle articulated truck (1+2+3) weighs about the same
 whatever the truck carries, so the median of thousands of them is a fixed reference; when the station's
@@ -6,9 +6,7 @@ median moves away from the one it measured just after its verification, its scal
 five-axle trucks are the fallback where six-axle traffic is thin. The empty and loaded peaks of the
 six-axle gross histogram are supporting evidence only (the load mix moves them too).
 
-Paired comparison: a truck that passes two stations within ``PairPolicy.max_gap`` weighs about the same
-at both; the median of the differences against honest neighbours is the station's error. A station is
-flagged only when it stands out against most of its neighbours, never for one neighbour's drift.
+The paired comparison with neighbouring stations is in ``domain/paired.py``.
 
 Thresholds are shares of the device's in-service maximum permissible error (``mpe_pct``).
 docs/data-quality.md explains each choice and the limits of both methods.
@@ -16,43 +14,42 @@ docs/data-quality.md explains each choice and the limits of both methods.
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 from zhichao.domain import histograms
-from zhichao.domain.quality import ALARM, GROSS_BIN_KG, STEER_BIN_KG, WARN, DaySummary, Finding, thousands
+from zhichao.domain.quality import (
+    ALARM,
+    GROSS_BIN_KG,
+    STEER_BIN_KG,
+    WARN,
+    DaySummary,
+    Finding,
+    share_text,
+    thousands,
+)
 
 __all__ = [  # Finding, WARN and ALARM are defined in quality (no import cycle) and offered here too
     "ACCURACY_CLASSES",
     "ALARM",
     "GROSS6_SPLIT_KG",
-    "PAIR_BIN_PCT",
     "WARN",
     "Baseline",
     "DriftPolicy",
     "DriftReading",
     "Finding",
-    "PairObservation",
-    "PairPolicy",
-    "PairReading",
     "baseline",
     "drift",
     "mpe_pct",
-    "pair_differences",
-    "paired",
 ]
 
 # JJG 907-2006 accuracy classes of dynamic highway vehicle scales.
 ACCURACY_CLASSES = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 # Between the empty six-axle peak (tare 14.5–18 t) and the loaded one (40–49 t); on a bin edge.
 GROSS6_SPLIT_KG = 30_000
-# Paired differences in 0.25 % bins: a tenth of a class 5 warning threshold, 1/4 of a class 2 one.
-PAIR_BIN_PCT = 0.25
 
 BASIS_LABELS: Mapping[str, str] = {"steer6": "重载六轴车转向轴", "steer5": "重载五轴车转向轴"}
 PEAK_LABELS: Mapping[str, str] = {"empty": "空载", "loaded": "满载"}
@@ -212,7 +209,7 @@ def _drift_finding(r: DriftReading, mpe: float, policy: DriftPolicy) -> list[Fin
     if level == ALARM:
         verdict = f"超过最大允许误差 ±{mpe:g}%，称重数据可能已不准确，请尽快安排计量检定。"
     else:
-        verdict = f"超过最大允许误差 ±{mpe:g}% 的{_share(policy.warn_share)}，请关注并安排现场核查。"
+        verdict = f"超过最大允许误差 ±{mpe:g}% 的{share_text(policy.warn_share)}，请关注并安排现场核查。"
     detail = {
         "basis": r.basis,
         "median_kg": r.median_kg,
@@ -224,10 +221,6 @@ def _drift_finding(r: DriftReading, mpe: float, policy: DriftPolicy) -> list[Fin
     }
     message = f"标定漂移 {r.pct:+.1f}%（{evidence}），{verdict}"
     return [Finding("calibration_drift", level, r.pct, threshold, message, detail)]
-
-
-def _share(share: float) -> str:
-    return "一半" if share == 0.5 else f"{share * 100:g}%"
 
 
 def _peaks(days: Sequence[DaySummary], policy: DriftPolicy) -> tuple[float | None, float | None]:
@@ -254,122 +247,3 @@ def _peak_shift(base: Baseline, window: Sequence[DaySummary], mpe: float, policy
     message = f"六轴车总重分布{moves}，超过最大允许误差 ±{mpe:g}%；峰值也随货源变化，仅作佐证，请结合转向轴漂移核查。"
     detail = {"sides": [{"side": s, "baseline_kg": w, "now_kg": n, "pct": p} for p, s, w, n in moved]}
     return Finding("peak_shift", WARN, pct, mpe, message, detail)
-
-
-@dataclass(frozen=True, slots=True)
-class PairObservation:
-    station_id: str
-    plate: str
-    captured_at: datetime
-    axle_count: int
-    gross_weight_kg: int
-
-
-@dataclass(frozen=True, slots=True)
-class PairPolicy:
-    """``min_neighbour_pairs``: a neighbour counts towards ``min_neighbours`` and the majority rule only
-    with at least this many pairs (fewer make its median a coin toss). ``agree_share``: a neighbour
-    agrees that the station is off when its own median is beyond this share of the threshold, on the
-    pooled median's side; it only has to tell "sees the offset" from "sees nothing", and a full
-    threshold would miss a real offset whenever one neighbour's noisier median falls just short."""
-
-    max_gap: timedelta = timedelta(minutes=90)
-    max_change_pct: float = 8.0
-    min_pairs: int = 30
-    min_neighbours: int = 2
-    warn_share: float = 0.5
-    min_neighbour_pairs: int = 10
-    agree_share: float = 0.5
-
-
-def pair_differences(
-    observations: Iterable[PairObservation], policy: PairPolicy
-) -> dict[str, dict[str, dict[int, int]]]:
-    """``result[station][neighbour]``: histogram (``PAIR_BIN_PCT`` bins) of the station's weight minus
-    the neighbour's, in % of their mean, over consecutive passages of one read plate with the same axle
-    count at two different stations within ``max_gap``. A difference beyond ``max_change_pct`` is a load
-    change and is dropped. Each pair is counted for both stations (+d and −d). Any input order."""
-    by_plate: dict[str, list[PairObservation]] = {}
-    for o in observations:
-        if o.plate:
-            by_plate.setdefault(o.plate, []).append(o)
-    result: dict[str, dict[str, dict[int, int]]] = {}
-    for passages in by_plate.values():
-        passages.sort(key=lambda o: (o.captured_at, o.station_id))
-        for a, b in itertools.pairwise(passages):
-            d = _difference(a, b, policy)
-            if d is not None:
-                histograms.add(result.setdefault(b.station_id, {}).setdefault(a.station_id, {}), d, PAIR_BIN_PCT)
-                histograms.add(result.setdefault(a.station_id, {}).setdefault(b.station_id, {}), -d, PAIR_BIN_PCT)
-    return result
-
-
-def _difference(a: PairObservation, b: PairObservation, policy: PairPolicy) -> float | None:
-    """b's weight against a's, in %, or None when the two passages are not a pair."""
-    if a.station_id == b.station_id or a.axle_count != b.axle_count or b.captured_at - a.captured_at > policy.max_gap:
-        return None
-    mean = (a.gross_weight_kg + b.gross_weight_kg) / 2
-    if mean <= 0:
-        return None
-    d = (b.gross_weight_kg - a.gross_weight_kg) / mean * 100
-    return d if abs(d) <= policy.max_change_pct else None
-
-
-@dataclass(frozen=True, slots=True)
-class PairReading:
-    """Pooled median over all neighbours; ``neighbours`` counts those with ``min_neighbour_pairs``."""
-
-    median_pct: float
-    pairs: int
-    neighbours: int
-    per_neighbour: Mapping[str, tuple[float, int]]
-
-
-def paired(
-    per_neighbour: Mapping[str, Mapping[int, int]], mpe: float, policy: PairPolicy
-) -> tuple[PairReading | None, Finding | None]:
-    """The station's pooled paired difference and, at most, a WARN ``paired_difference``.
-
-    Flagged when |pooled median| > ``warn_share`` × ``mpe``, at least ``min_neighbours`` neighbours have
-    ``min_neighbour_pairs`` pairs, and a strict majority of those neighbours each see a median beyond
-    ``agree_share`` of that threshold on the same side. So an honest station next to one drifting station
-    is not flagged, and neither is a pair of stations that only see each other (which of the two is wrong
-    is unknowable).
-    """
-    pooled = histograms.merge(per_neighbour.values())
-    pooled_median = histograms.quantile(pooled, PAIR_BIN_PCT, 0.5)
-    if pooled_median is None or histograms.total(pooled) < policy.min_pairs:
-        return None, None
-    each = {
-        name: (median, histograms.total(h))
-        for name, h in sorted(per_neighbour.items())
-        if (median := histograms.quantile(h, PAIR_BIN_PCT, 0.5)) is not None
-    }
-    counted = {name: m for name, (m, n) in each.items() if n >= policy.min_neighbour_pairs}
-    reading = PairReading(pooled_median, histograms.total(pooled), len(counted), each)
-    threshold = policy.warn_share * mpe
-    if abs(pooled_median) <= threshold or len(counted) < policy.min_neighbours:
-        return reading, None
-    sign = 1 if pooled_median > 0 else -1
-    agreeing = sorted(name for name, m in counted.items() if m * sign > policy.agree_share * threshold)
-    if 2 * len(agreeing) <= len(counted):
-        return reading, None
-    return reading, _pair_finding(reading, agreeing, counted, threshold, mpe)
-
-
-def _pair_finding(
-    r: PairReading, agreeing: list[str], counted: Mapping[str, float], threshold: float, mpe: float
-) -> Finding:
-    direction = "偏重" if r.median_pct > 0 else "偏轻"
-    message = (
-        f"同一车辆在本站与相邻站点的称重比对：本站{direction} {abs(r.median_pct):.1f}%（{r.pairs} 对比对，"
-        f"{len(counted)} 个相邻站点中 {len(agreeing)} 个的比对结果一致），超过最大允许误差 ±{mpe:g}% 的"
-        f"{_share(threshold / mpe)}，请核查本站标定。"
-    )
-    detail: dict[str, Any] = {
-        "pairs": r.pairs,
-        "neighbours": {name: {"median_pct": m, "pairs": n} for name, (m, n) in r.per_neighbour.items()},
-        "agreeing": agreeing,
-        "mpe_pct": mpe,
-    }
-    return Finding("paired_difference", WARN, r.median_pct, threshold, message, detail)

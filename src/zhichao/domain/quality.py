@@ -242,3 +242,8 @@ def merge(days: Sequence[DaySummary]) -> DaySummary:
 def thousands(value: float) -> str:
     """A whole number with a space between thousands, as in the console: 7230.4 → "7 230"."""
     return f"{round(value):,}".replace(",", " ")
+
+
+def share_text(share: float) -> str:
+    """A share of a threshold in words for messages: 0.5 → 一半, else a percentage."""
+    return "一半" if share == 0.5 else f"{share * 100:g}%"

@@ -25,9 +25,10 @@ from zhichao.domain.device_health import (
     assess,
     certificate_status,
 )
-from zhichao.domain.drift import DriftPolicy, PairPolicy
+from zhichao.domain.drift import DriftPolicy
 from zhichao.domain.histograms import from_json, quantile, total
 from zhichao.domain.outbox import DINGTALK
+from zhichao.domain.paired import PairPolicy
 from zhichao.domain.quality import STEER_BIN_KG
 from zhichao.services.device_views import (
     BaselineView,

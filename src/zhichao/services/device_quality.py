@@ -25,9 +25,10 @@ from typing import Any
 
 from zhichao.domain import anomalies, histograms
 from zhichao.domain.device_health import certificate_valid_on
-from zhichao.domain.drift import Baseline, PairObservation, drift, mpe_pct, pair_differences, paired
+from zhichao.domain.drift import Baseline, drift, mpe_pct
 from zhichao.domain.drift import baseline as make_baseline
 from zhichao.domain.outbox import DINGTALK
+from zhichao.domain.paired import PairObservation, pair_differences, paired
 from zhichao.domain.quality import ALARM, WARN, DaySummary, Finding, Observation, summarise
 from zhichao.services.device_health import DeviceContext, clock_offset_s
 from zhichao.services.ports import Notice, Station, StationChange
