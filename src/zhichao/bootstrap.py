@@ -17,6 +17,7 @@ from zhichao.adapters.db.ingest_store import SqlIngestStore
 from zhichao.adapters.db.outbox import SqlOutboxRepository
 from zhichao.adapters.db.plate_readings import SqlPlateReadingRepository
 from zhichao.adapters.db.registers import SqlRegisters
+from zhichao.adapters.db.registries import SqlRegistries
 from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationRepository, SqlUserRepository
 from zhichao.adapters.db.reviews import SqlReviewRepository
 from zhichao.adapters.evidence.filesystem import FilesystemEvidenceStore
@@ -131,6 +132,7 @@ class Container:
     audit: SqlAuditLog
     outbox: OutboxContext
     devices: Devices
+    registries: SqlRegistries
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -190,6 +192,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         audit=SqlAuditLog(db),
         outbox=outbox_context(settings, db),
         devices=devices,
+        registries=SqlRegistries(db),
         clock=clock,
     )
 

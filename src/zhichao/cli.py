@@ -381,6 +381,34 @@ def cmd_devices_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_registry_import(args: argparse.Namespace) -> int:
+    from zhichao.bootstrap import build_current
+    from zhichao.domain.registries import KIND_LABELS
+    from zhichao.services.registries import import_registry
+
+    c = build_current()
+    try:
+        result = import_registry(c.registries, args.kind, _read_csv_file(args.file), now=c.clock())
+    except InvalidInput as exc:
+        for row in exc.details if isinstance(exc.details, list) else []:
+            print(f"  第 {row['row']} 行 {row['field']}：{row['message']}", file=sys.stderr)
+        raise
+    print(f"{KIND_LABELS[args.kind]}名录：读取 {result['rows']} 行，新增 {result['inserted']}，"
+          f"更新 {result['updated']}，未变 {result['unchanged']}")
+    return 0
+
+
+def _registry_parser(sub: Any) -> None:
+    from zhichao.domain.registries import KINDS
+
+    registry = sub.add_parser("registry", help="registries of 一超四罚: vehicles, drivers, enterprises, sources")
+    p = registry.add_subparsers(dest="action", required=True).add_parser(
+        "import", help="import a CSV file (all rows checked; one bad row imports nothing)")
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_registry_import)
+
+
 def _device_parsers(sub: Any) -> None:
     devices = sub.add_parser("devices", help="device health: sweeps and KPI 1").add_subparsers(dest="action",
                                                                                                required=True)
@@ -426,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     _outbox_parser(sub)
     _case_parsers(sub)
     _device_parsers(sub)
+    _registry_parser(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)

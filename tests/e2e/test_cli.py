@@ -120,3 +120,17 @@ def test_onsite_import_reads_a_csv(settings: Settings, tmp_path: Path) -> None:
                  encoding="utf-8")
     done = run(settings, "onsite", "import", str(f))
     assert done.returncode == 0, done.stderr
+
+
+def test_registry_import_of_a_sample_file_and_of_a_bad_one(settings: Settings, tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parents[2] / "src" / "zhichao" / "data" / "samples"
+    done = run(settings, "registry", "import", "enterprise", str(samples / "enterprises.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "道路运输企业名录：读取 5 行，新增 5，更新 0，未变 0" in done.stdout
+    again = run(settings, "registry", "import", "enterprise", str(samples / "enterprises.csv"))
+    assert "新增 0，更新 0，未变 5" in again.stdout
+    bad = tmp_path / "drivers.csv"
+    bad.write_text("id_number,name\n330602197501100128,王建国\n", encoding="utf-8")
+    refused = run(settings, "registry", "import", "driver", str(bad))
+    assert refused.returncode == 2 and "invalid_rows" in refused.stderr
+    assert "第 2 行 id_number：公民身份号码不正确（校验位不符）" in refused.stderr

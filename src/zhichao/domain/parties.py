@@ -61,6 +61,11 @@ def is_credit_code(text: str) -> bool:
     return text[17] == _CREDIT_CHARS[(31 - total % 31) % 31]
 
 
+def is_phone(text: str) -> bool:
+    """A mainland mobile number, or a landline with its area code (0571-87654321)."""
+    return bool(MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text))
+
+
 def _clean(values: Mapping[str, Any], key: str) -> str | None:
     raw = values.get(key)
     if raw is None:
@@ -91,7 +96,7 @@ def checked_party(role: str, values: Mapping[str, Any]) -> dict[str, str | None]
             raise InvalidParty("invalid_id_number", "id_number",
                                f"{kind.get(role, '公民身份号码或统一社会信用代码')}不正确（校验位不符）：{number}")
     phone = party["phone"]
-    if phone and not (MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
+    if phone and not is_phone(phone):
         raise InvalidParty("invalid_phone", "phone", f"联系电话格式不正确：{phone}（手机号11位，或区号-号码）")
     return party
 

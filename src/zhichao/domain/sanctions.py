@@ -25,7 +25,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-VEHICLE, DRIVER, ENTERPRISE, SOURCE = "vehicle", "driver", "enterprise", "source"
+from zhichao.domain.parties import DRIVER, ENTERPRISE, SOURCE
+
+VEHICLE = "vehicle"  # the vehicle itself; the other three are the case parties' roles (domain/parties.py)
 PARTY_KINDS = (VEHICLE, DRIVER, ENTERPRISE, SOURCE)
 PARTY_LABELS: Mapping[str, str] = {
     VEHICLE: "车辆", DRIVER: "驾驶人", ENTERPRISE: "道路运输企业", SOURCE: "货运源头单位",

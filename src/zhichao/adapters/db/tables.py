@@ -579,3 +579,58 @@ transfers = Table(
     Column("outcome_at", UtcDateTime),
     Column("package_key", String(256)),
 )
+
+
+# The registries of 一超四罚 (domain/registries.py), kept by import and entry; keyed as the domain keys them.
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("plate", String(16), primary_key=True),
+    Column("vehicle_type", String(32)),
+    Column("axle_count", SmallInteger),
+    Column("owner_name", String(128)),
+    Column("owner_id", String(18)),
+    Column("transport_cert", String(64)),
+    Column("enterprise_code", String(18)),
+    Column("engineering", Boolean),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_vehicles_enterprise_code", "enterprise_code"),
+)
+
+drivers = Table(
+    "drivers",
+    metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("phone", String(32)),
+    Column("qualification_no", String(64)),
+    Column("employer_code", String(18)),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_drivers_employer_code", "employer_code"),
+)
+
+enterprises = Table(
+    "enterprises",
+    metadata,
+    Column("credit_code", String(18), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("licence_no", String(64)),
+    Column("fleet_size", Integer),
+    Column("county_code", String(6)),
+    Column("address", String(256)),
+    Column("phone", String(32)),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+freight_sources = Table(
+    "freight_sources",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("address", String(256)),
+    Column("county_code", String(6)),
+    Column("key_source", Boolean),
+    Column("scale", String(128)),
+    Column("enterprise_code", String(18)),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
