@@ -67,7 +67,7 @@ def silent_lanes(day: DaySummary, lanes: int, policy: AnomalyPolicy) -> Finding 
         return None
     names = "、".join(f"{lane} 号" for lane in silent)
     message = (
-        f"车道 {names}全天无过车记录，而本站 {lanes} 条车道平均每条 {average:.0f} 辆"
+        f"车道 {names}当日无过车记录，而本站 {lanes} 条车道平均每条 {average:.0f} 辆"
         f"（不少于 {policy.lane_min_trucks} 辆），请检查该车道的称重传感器和线圈。"
     )
     return Finding("lane_silent", WARN, float(len(silent)), float(policy.lane_min_trucks), message, {"lanes": silent})
