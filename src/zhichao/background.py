@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 
 from zhichao.bootstrap import Container
-from zhichao.services import outbox
+from zhichao.services import outbox, sanctions
 from zhichao.services.case_deadlines import sweep_deadlines
 from zhichao.services.reviews import sweep_evidence
 
@@ -20,6 +20,7 @@ EVIDENCE_SWEEP_S = 60.0
 DEADLINE_SWEEP_S = 15 * 60.0
 HEALTH_SWEEP_S = 30.0
 QUALITY_FIRST_S = 60.0  # a restarted server judges the stations' data soon, not a quarter of an hour later
+SANCTION_FIRST_S = 30.0
 
 
 def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str,
@@ -43,6 +44,11 @@ def _sweep_deadlines(c: Container) -> int:
     return sweep_deadlines(c.cases, c.clock(), warn_days=s.deadline_warn_days, recipient=s.deadline_recipient)
 
 
+def _sweep_sanctions(c: Container) -> int:
+    now = c.clock()
+    return len(sanctions.sweep(c.sanctions, now.astimezone(c.sanctions.tz).date(), now))
+
+
 def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs of a serving process."""
     return [
@@ -56,4 +62,14 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         _every(HEALTH_SWEEP_S, lambda: c.devices.sweep_health(c.clock()), stop, "health-sweep"),
         _every(float(c.settings.quality_sweep_s), lambda: c.devices.sweep_quality(c.clock()), stop, "quality-sweep",
                first_s=QUALITY_FIRST_S),
+        # joint punishment: proposals for leaders (idempotent); partner calls written a second after they came
+        _every(float(c.settings.sanction_sweep_s), lambda: _sweep_sanctions(c), stop, "sanction-sweep",
+               first_s=SANCTION_FIRST_S),
+        _thread(lambda: c.checks.calls.run(stop), "partner-call-log"),
     ]
+
+
+def _thread(target: Callable[[], object], name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread

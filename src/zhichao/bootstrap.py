@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from zhichao.adapters.db.registers import SqlRegisters
 from zhichao.adapters.db.registries import SqlRegistries
 from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationRepository, SqlUserRepository
 from zhichao.adapters.db.reviews import SqlReviewRepository
+from zhichao.adapters.db.sanctions import SqlPlateChecks, SqlSanctionRepository
 from zhichao.adapters.evidence.filesystem import FilesystemEvidenceStore
 from zhichao.adapters.evidence.thumbnails import thumbnail_for
 from zhichao.adapters.notifiers.dingtalk import DingTalkRobot
@@ -43,9 +44,11 @@ from zhichao.services.evidence import EvidenceContext
 from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
 from zhichao.services.outbox import Notifier, OutboxContext, OutboxPolicy
+from zhichao.services.partner_check import CallLog, CheckContext, CheckPolicy, PartnerLimiter
 from zhichao.services.plate_check import PlateCheckContext
 from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
+from zhichao.services.sanctions import SanctionContext
 
 
 def evidence_store(settings: Settings) -> EvidenceStore:
@@ -133,6 +136,8 @@ class Container:
     outbox: OutboxContext
     devices: Devices
     registries: SqlRegistries
+    sanctions: SanctionContext
+    checks: CheckContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -193,8 +198,17 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         outbox=outbox_context(settings, db),
         devices=devices,
         registries=SqlRegistries(db),
+        sanctions=SanctionContext(SqlSanctionRepository(db), tz, settings.source_max_per_year),
+        checks=check_context(settings, db, tz),
         clock=clock,
     )
+
+
+def check_context(settings: Settings, db: Database, tz: tzinfo) -> CheckContext:
+    rate = settings.check_refuse_open_rate_pct
+    store = SqlPlateChecks(db)
+    policy = CheckPolicy(round(rate * 100) if rate > 0 else None, settings.partner_rate_per_s)
+    return CheckContext(store, policy, tz, PartnerLimiter(), CallLog(store))
 
 
 def build_current(settings: Settings | None = None) -> Container:

@@ -81,7 +81,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     c = build_current()
     user, password, token = add_user(c.users, c.hasher, args.username, args.role, now=c.clock(),
-                                     display_name=args.display_name)
+                                     display_name=args.display_name, scopes=args.scopes, rate_per_s=args.rate)
     if args.json:
         _print_json({"username": user.username, "password": password, "token": token})
     else:
@@ -92,12 +92,16 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from zhichao.adapters.db.engine import open_database
     from zhichao.adapters.db.migrate import upgrade
+    from zhichao.adapters.db.sanctions import SqlSanctionRepository
     from zhichao.config import load_settings
 
     settings = load_settings()
     db = open_database(settings)
     upgrade(db)
     print(f"数据库已升级到最新版本：{db.writer.url.render_as_string(hide_password=True)}")
+    sanctions = SqlSanctionRepository(db)
+    if sanctions.links_missing():  # a database from before cases were linked to their parties
+        print(f"已为既有案件建立当事方关联，并更新 {sanctions.rebuild()} 个车牌的核查结果")
     return 0
 
 
@@ -286,6 +290,8 @@ def _user_parser(sub: Any) -> None:
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["reviewer", "officer", "legal", "leader", "admin", "partner"])
     p.add_argument("--display-name")
+    p.add_argument("--scopes", help="the exports a partner may fetch, comma-separated: inspection, transfer")
+    p.add_argument("--rate", type=int, help="a partner's own limit of check calls per second")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_user_add)
 

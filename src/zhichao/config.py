@@ -100,6 +100,26 @@ class Settings:
         metadata=_doc("How often the serving process summarises the stations' days and runs the data-quality "
                       "checks (seconds)."),
     )
+    partner_rate_per_s: int = field(
+        default=50,
+        metadata=_doc("Calls per second a partner system may make to the check API unless its account sets its own "
+                      "rate (`zhichao user add --rate`); calls over it are refused with 429."),
+    )
+    check_refuse_open_rate_pct: float = field(
+        default=0.0,
+        metadata=_doc("When above 0, the check API also answers `refuse_entry` for a vehicle with an unresolved case "
+                      "at or above this overload rate (%); at 0, only the dishonesty list refuses entry."),
+    )
+    sanction_sweep_s: int = field(
+        default=3600,
+        metadata=_doc("How often the serving process applies the joint-punishment rules (Art. 66, the dishonesty "
+                      "list) and proposes sanctions to leaders (seconds)."),
+    )
+    source_max_per_year: int = field(
+        default=3,
+        metadata=_doc("A freight source with more than this many penalised overloaded departures in a rolling year "
+                      "is proposed for joint punishment."),
+    )
     display_timezone: str = field(
         default="Asia/Shanghai", metadata=_doc("Time zone in which times are shown to people.")
     )

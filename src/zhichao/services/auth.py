@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from zhichao.services.errors import InvalidInput, NotAuthenticated, PermissionDenied
+from zhichao.services.partner_check import parse_scopes
 from zhichao.services.ports import (
     IngestStore,
     PasswordHasher,
@@ -80,10 +81,18 @@ def require_role(user: User, allowed: frozenset[str]) -> User:
 
 
 def add_user(users: UserRepository, hasher: PasswordHasher, username: str, role: str, *, now: datetime,
-             display_name: str | None = None, demo: bool = False) -> tuple[User, str, str]:
-    """Create a user; return it with its new password and API token (shown once, stored hashed)."""
+             display_name: str | None = None, demo: bool = False, scopes: str | None = None,
+             rate_per_s: int | None = None) -> tuple[User, str, str]:
+    """Create a user; return it with its new password and API token (shown once, stored hashed). A partner
+    may call the check API; its scopes add the exports it may fetch, and it may have its own rate limit."""
     if role not in ROLES:
         raise InvalidInput("unknown_role", f"角色必须是 {'、'.join(ROLES)} 之一", {"role": role})
+    if role == "partner":
+        scopes = parse_scopes(scopes)
+        if rate_per_s is not None and not 1 <= rate_per_s <= 10_000:
+            raise InvalidInput("invalid_rate", "调用频率上限须为每秒 1–10000 次")
+    elif scopes or rate_per_s is not None:
+        raise InvalidInput("partner_only", "导出用途和调用频率只适用于合作方（partner）账号")
     if not username or len(username) > 64 or not username.isprintable() or " " in username:
         raise InvalidInput("invalid_username", "用户名必须是 1–64 个不含空格的字符")
     if users.by_username(username) is not None:
@@ -92,7 +101,7 @@ def add_user(users: UserRepository, hasher: PasswordHasher, username: str, role:
     user = users.add({
         "username": username, "display_name": display_name or username, "role": role,
         "password_hash": hasher.hash(password), "token_hash": token_hash(token),
-        "active": True, "demo": demo, "created_at": now,
+        "active": True, "demo": demo, "created_at": now, "scopes": scopes, "rate_per_s": rate_per_s,
     })
     return user, password, token
 

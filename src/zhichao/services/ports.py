@@ -194,6 +194,8 @@ class User:
     display_name: str
     role: str
     active: bool
+    scopes: str | None = None  # a partner's scopes, comma-separated (services/partner_check.py)
+    rate_per_s: int | None = None  # a partner's own rate limit (None: the setting's default)
 
 
 class StationRepository(Protocol):
@@ -247,9 +249,6 @@ class RecordReader(Protocol):
 
     def latest(self, limit: int, overloaded: bool | None, station_id: str | None) -> list[dict[str, Any]]: ...
 
-    def open_matters(self, plate: str, open_review_states: Sequence[str],
-                     closed_case_states: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(open cases, records still in review) of a plate, newest first."""
 
 
 @dataclass(frozen=True, slots=True)

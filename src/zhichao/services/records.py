@@ -6,12 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from zhichao.domain.plates import normalize_plate
-from zhichao.domain.review import OPEN_STATES
 from zhichao.services.errors import InvalidInput, NotFound
 from zhichao.services.ports import RecordReader
 
 MAX_PAGE = 500
-CLOSED_CASE_STATES = ("closed",)  # the case workflow adds its final states here
 
 
 def get_record(reader: RecordReader, station_id: str, record_id: str,
@@ -50,26 +48,3 @@ def vehicle_records(reader: RecordReader, plate: str, *, overloaded: bool | None
 def latest_records(reader: RecordReader, *, limit: int = 50, overloaded: bool | None = None,
                    station_id: str | None = None) -> list[dict[str, Any]]:
     return reader.latest(_page_size(limit), overloaded, station_id)
-
-
-def check_plate(reader: RecordReader, plate: str) -> dict[str, Any]:
-    """What a highway entrance, annual inspection or permit desk needs to know about a plate.
-
-    ``unresolved_cases`` counts valid cases (reviewed twice) not yet closed. Overloads still in review
-    are listed among the reasons (``pending_review``) but not counted: they are not established yet.
-    Entry is refused only for vehicles on the dishonesty list (LEGAL.md §5), which comes with joint
-    punishment; until then ``blacklisted`` and ``refuse_entry`` are false.
-    """
-    text = _plate_or_error(plate)
-    open_cases, in_review = reader.open_matters(text, sorted(OPEN_STATES), CLOSED_CASE_STATES)
-    reasons = [{"code": "unresolved_case", "case_id": c["id"], "station_id": c["station_id"],
-                "record_id": c["record_id"], "captured_at": c["captured_at"], "fine_yuan": c["fine_yuan"],
-                "overload_rate_pct": c["overload_rate_pct"],
-                "message": f"{c['captured_at'][:10]} 在 {c['station_id']} 超限 {c['overload_rate_pct']:.2f}%，"
-                           f"案件未结（罚款 {c['fine_yuan']} 元）"} for c in open_cases]
-    reasons += [{"code": "pending_review", "station_id": r["station_id"], "record_id": r["record_id"],
-                 "captured_at": r["captured_at"], "overload_rate_pct": r["overload_rate_pct"],
-                 "message": f"{r['captured_at'][:10]} 在 {r['station_id']} 超限 {r['overload_rate_pct']:.2f}%，审核中"}
-                for r in in_review]
-    return {"plate": text, "unresolved_cases": len(open_cases), "blacklisted": False,
-            "reasons": reasons, "refuse_entry": False}

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from zhichao.adapters.db import audit, outbox
+from zhichao.adapters.db import audit, outbox, plate_checks
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import (
     case_attachments,
@@ -61,7 +61,10 @@ class SqlCaseTransaction:
         statement = (update(cases)
                      .where(cases.c.id == case_id, cases.c.version == version, cases.c.state == from_state)
                      .values(**(values or {}), state=to_state, version=version + 1))
-        return self._conn.execute(statement).rowcount == 1
+        if self._conn.execute(statement).rowcount != 1:
+            return False
+        plate_checks.refresh(self._conn, plate_checks.plate_of_case(self._conn, case_id) or "")
+        return True
 
     def add_event(self, values: Mapping[str, Any]) -> None:
         self._conn.execute(insert(case_events).values(**values))
@@ -79,6 +82,7 @@ class SqlCaseTransaction:
         where = and_(case_parties.c.case_id == case_id, case_parties.c.role == role)
         if self._conn.execute(update(case_parties).where(where).values(**values)).rowcount == 0:
             self._conn.execute(insert(case_parties).values(case_id=case_id, role=role, **values))
+        plate_checks.relink(self._conn, case_id)
 
     def open_cases_for(self, plates: Sequence[str]) -> dict[str, builtins.list[int]]:
         """The ids of the cases of these plates that are not final, by plate."""

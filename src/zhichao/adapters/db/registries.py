@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 
+from zhichao.adapters.db import plate_checks
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import drivers, enterprises, freight_sources, vehicles
+from zhichao.adapters.db.tables import cases, drivers, enterprises, freight_sources, vehicles
 from zhichao.domain.registries import DRIVER, ENTERPRISE, KEYS, SOURCE, VEHICLE
 
 TABLES: Mapping[str, Table] = {VEHICLE: vehicles, DRIVER: drivers, ENTERPRISE: enterprises, SOURCE: freight_sources}
@@ -22,7 +23,8 @@ class SqlRegistries:
 
     def upsert(self, kind: str, rows: Sequence[Mapping[str, Any]], now: datetime) -> tuple[int, int, int]:
         """Insert new keys, update changed rows, leave equal ones alone, in one transaction: (inserted,
-        updated, unchanged). Running the same import twice changes nothing the second time."""
+        updated, unchanged). Running the same import twice changes nothing the second time. The cases of a
+        new or changed vehicle are linked again (its enterprise may be new)."""
         table, key = TABLES[kind], KEYS[kind]
         columns = [c for c in table.c if c.name != "updated_at"]
         inserted = updated = 0
@@ -36,11 +38,16 @@ class SqlRegistries:
                 if new:
                     conn.execute(insert(table), new)
                     inserted += len(new)
+                changed = [r[key] for r in new]
                 for r in chunk:
                     old = stored.get(r[key])
                     if old is not None and any(old[c.name] != r.get(c.name) for c in columns):
                         conn.execute(update(table).where(table.c[key] == r[key]).values(**r, updated_at=now))
                         updated += 1
+                        changed.append(r[key])
+                if kind == VEHICLE and changed:  # a vehicle's enterprise links its cases to that enterprise
+                    for case_id in conn.execute(select(cases.c.id).where(cases.c.plate.in_(changed))).scalars():
+                        plate_checks.relink(conn, case_id)
         return inserted, updated, len(rows) - inserted - updated
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -48,6 +55,33 @@ class SqlRegistries:
         with self._db.reader.connect() as conn:
             row = conn.execute(select(table).where(table.c[KEYS[kind]] == key)).mappings().first()
         return None if row is None else dict(row)
+
+    def many(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The entries of these keys, by key (missing keys are absent)."""
+        table, key = TABLES[kind], KEYS[kind]
+        out: dict[str, dict[str, Any]] = {}
+        with self._db.reader.connect() as conn:
+            for start in range(0, len(keys), _CHUNK):
+                query = select(table).where(table.c[key].in_(list(keys[start:start + _CHUNK])))
+                out.update({row[key]: dict(row) for row in conn.execute(query).mappings()})
+        return out
+
+    def search(self, kind: str, text: str = "", limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """Entries whose key or name contains ``text`` (all when empty), by key."""
+        table, key = TABLES[kind], KEYS[kind]
+        query = select(table).order_by(table.c[key]).limit(limit).offset(offset)
+        if text:
+            pattern = f"%{text}%"
+            named = table.c.owner_name if kind == VEHICLE else table.c.name
+            query = query.where(or_(table.c[key].like(pattern), named.like(pattern)))
+        with self._db.reader.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def fleet_of(self, enterprise_code: str, limit: int = 500) -> list[dict[str, Any]]:
+        """The registered vehicles of an enterprise."""
+        query = select(vehicles).where(vehicles.c.enterprise_code == enterprise_code).order_by(vehicles.c.plate)
+        with self._db.reader.connect() as conn:
+            return [dict(row) for row in conn.execute(query.limit(limit)).mappings()]
 
     def count(self, kind: str) -> int:
         with self._db.reader.connect() as conn:

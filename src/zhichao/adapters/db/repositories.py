@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, insert, select, update
+from sqlalchemy import RowMapping, delete, insert, select, update
 
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import cases, record_flags, records, review_items, sessions, stations, users
+from zhichao.adapters.db.tables import record_flags, records, sessions, stations, users
 from zhichao.services.ports import Station, User
 
 _STATION_FIELDS = Station.__dataclass_fields__
-_USER_COLUMNS = (users.c.id, users.c.username, users.c.display_name, users.c.role, users.c.active)
+_USER_COLUMNS = (users.c.id, users.c.username, users.c.display_name, users.c.role, users.c.active, users.c.scopes,
+                 users.c.rate_per_s)
 
 
 class SqlStationRepository:
@@ -61,13 +62,14 @@ class SqlUserRepository:
     def add(self, values: Mapping[str, Any]) -> User:
         with self._db.writer.begin() as conn:
             new_id = conn.execute(insert(users).values(**values).returning(users.c.id)).scalar_one()
-        return User(new_id, values["username"], values["display_name"], values["role"], values["active"])
+        return User(new_id, values["username"], values["display_name"], values["role"], values["active"],
+                    values.get("scopes"), values.get("rate_per_s"))
 
     def by_username(self, username: str) -> tuple[User, str] | None:
         query = select(*_USER_COLUMNS, users.c.password_hash).where(users.c.username == username)
         with self._db.reader.connect() as conn:
             row = conn.execute(query).first()
-        return None if row is None else (User(*row[:5]), row[5])
+        return None if row is None else (User(*row[:-1]), row[-1])
 
     def by_token_hash(self, token_hash: str) -> User | None:
         with self._db.reader.connect() as conn:
@@ -168,25 +170,3 @@ class SqlRecordReader:
         # older passages above newer ones.
         return self._rows(query.order_by(records.c.captured_at.desc(), records.c.id.desc()).limit(limit))
 
-    def open_matters(self, plate: str, open_review_states: Sequence[str],
-                     closed_case_states: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(open cases, records still in review) of a plate, newest first — both by indexed look-ups."""
-        key = and_(records.c.station_id == cases.c.station_id, records.c.record_id == cases.c.record_id)
-        open_cases = (select(cases.c.id, cases.c.station_id, cases.c.record_id, cases.c.captured_at, cases.c.state,
-                             cases.c.fine_yuan, records.c.overload_rate_x100)
-                      .join(records, key).where(cases.c.plate == plate, cases.c.state.not_in(closed_case_states))
-                      .order_by(cases.c.captured_at.desc()).limit(50))
-        ri = review_items.c
-        reviews = (select(ri.station_id, ri.record_id, ri.captured_at, ri.state, ri.overload_rate_x100)
-                   .where(ri.plate == plate, ri.state.in_(open_review_states))
-                   .order_by(ri.captured_at.desc()).limit(50))
-        with self._db.reader.connect() as conn:
-            found = [self._matter(r._mapping) for r in conn.execute(open_cases)]
-            pending = [self._matter(r._mapping) for r in conn.execute(reviews)]
-        return found, pending
-
-    def _matter(self, row: Any) -> dict[str, Any]:
-        out = dict(row)
-        out["captured_at"] = out["captured_at"].astimezone(self._tz).isoformat()
-        out["overload_rate_pct"] = out.pop("overload_rate_x100") / 100
-        return out

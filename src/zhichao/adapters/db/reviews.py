@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from zhichao.adapters.db import audit, lookups
+from zhichao.adapters.db import audit, lookups, plate_checks
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import cases, evidence, record_flags, records, review_events, review_items, stations
 from zhichao.domain.screening import OnsiteHandling, Permit
@@ -47,7 +47,11 @@ class SqlReviewTransaction:
         self._conn.execute(insert(review_events).values(**values))
 
     def open_case(self, values: Mapping[str, Any]) -> int:
-        return int(self._conn.execute(insert(cases).values(**values).returning(cases.c.id)).scalar_one())
+        """Insert the case, link it to its vehicle (and the registered enterprise), and refresh its plate's check."""
+        case_id = int(self._conn.execute(insert(cases).values(**values).returning(cases.c.id)).scalar_one())
+        plate_checks.relink(self._conn, case_id)
+        plate_checks.refresh(self._conn, str(values["plate"]))
+        return case_id
 
     def raise_flags(self, flags: Sequence[FlagRow], now: datetime) -> None:
         from zhichao.adapters.db.ingest_store import upsert_flags

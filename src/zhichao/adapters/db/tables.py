@@ -253,6 +253,10 @@ users = Table(
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("demo", Boolean, nullable=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
+    # A partner system's scopes (the exports it may fetch besides the check: inspection, transfer) and its
+    # own rate limit in check calls per second (NULL: the setting's default).
+    Column("scopes", String(128)),
+    Column("rate_per_s", Integer),
 )
 
 sessions = Table(
@@ -633,4 +637,80 @@ freight_sources = Table(
     Column("scale", String(128)),
     Column("enterprise_code", String(18)),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Who a case is about, one row per party kind (vehicle, driver, enterprise, source), keyed as the registries
+# key them (services/case_links.py resolves them). Rewritten whenever the case opens or a party changes; the
+# sanction rules read a party's penalised cases from here, and each party's page its cases.
+case_links = Table(
+    "case_links",
+    metadata,
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(32), nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("act_on", Date, nullable=False),  # the day the truck was weighed (Asia/Shanghai)
+    PrimaryKeyConstraint("case_id", "kind"),
+    Index("ix_case_links_kind_key", "kind", "key"),
+)
+
+# Sanctions proposed by the rules (domain/sanctions.py) and what a leader made of them: proposed →
+# confirmed (published until `listed_until`, or earlier `lifted_on`) or rejected. Never deleted: an entry
+# that dropped off the list stays here as history.
+sanctions = Table(
+    "sanctions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("party_kind", String(16), nullable=False),
+    Column("party_key", String(32), nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("judged_on", Date, nullable=False),
+    Column("window_from", Date, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("fleet", Integer),
+    Column("case_ids", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("proposed_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Column("decided_by", BigId),
+    Column("note", Text),
+    Column("confirmed_on", Date),
+    Column("listed_until", Date),
+    Column("lifted_on", Date),
+    Column("lifted_by", BigId),
+    Column("lift_reason", Text),
+    Index("ix_sanctions_party_kind_party_key", "party_kind", "party_key"),
+    Index("ix_sanctions_state", "state"),
+)
+
+# The partner check's answer for each plate that has something to answer (contract §2): rewritten in the
+# transaction of every case move and sanction decision touching the plate, so a check is one primary-key
+# read. A plate without a row has nothing against it. `entries` holds the reasons; listing entries carry
+# their last day, so an entry drops off at the end of its two years without anyone rewriting the row.
+plate_checks = Table(
+    "plate_checks",
+    metadata,
+    Column("plate", String(16), primary_key=True),
+    Column("unresolved_cases", Integer, nullable=False),
+    Column("worst_open_rate_x100", Integer),  # the highest overload rate among unresolved cases
+    Column("listed_until", Date),
+    Column("entries", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Every call a partner system made to the check API (written in batches, services/partner_check.py).
+partner_calls = Table(
+    "partner_calls",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("partner_id", BigId, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("plate", String(32), nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("unresolved_cases", Integer),
+    Column("blacklisted", Boolean),
+    Column("refuse_entry", Boolean),
+    Index("ix_partner_calls_partner_id_at", "partner_id", "at"),
 )

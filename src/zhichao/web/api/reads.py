@@ -1,4 +1,4 @@
-"""User endpoints: records, vehicles, stations, the partner check (contract §2)."""
+"""User endpoints: records, vehicles, stations (contract §2); the partner check is in api/sanctions.py."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 from zhichao.services import records as record_service
-from zhichao.services.auth import CHECK_ROLES, READ_ROLES
+from zhichao.services.auth import READ_ROLES
 from zhichao.services.screening import flags_of_view
 from zhichao.services.stations import health
 from zhichao.web.deps import container, user_with_role
@@ -44,12 +43,6 @@ def vehicle_records(plate: str, request: Request, overloaded: bool | None = None
     user_with_role(request, READ_ROLES)
     return record_service.vehicle_records(container(request).records, plate, overloaded=overloaded,
                                           limit=limit, before_id=before_id)
-
-
-@router.get("/check/{plate}", summary="车辆核查（高速入口、年审、过户、通行证）")
-async def check(plate: str, request: Request) -> dict[str, Any]:
-    await run_in_threadpool(user_with_role, request, CHECK_ROLES)
-    return await run_in_threadpool(record_service.check_plate, container(request).records, plate)
 
 
 @router.get("/stations", summary="全部站点及其在线状态")

@@ -1,0 +1,94 @@
+"""Joint punishment over the API: the partner check (contract §2), sanctions and leaders' decisions, the
+four-party pages, the registries' import, and the partner call log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from zhichao.domain.registries import KINDS
+from zhichao.services import four_parties, partner_check, registries, sanctions
+from zhichao.services.auth import CHECK_ROLES, READ_ROLES
+from zhichao.services.errors import InvalidInput
+from zhichao.web.api.owner import client_of
+from zhichao.web.deps import container, read_body, user_with_role
+
+router = APIRouter(prefix="/api/v1", tags=["joint punishment (一超四罚)"])
+IMPORT_ROLES = frozenset({"officer", "legal", "leader", "admin"})
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+
+@router.get("/check/{plate}", summary="车辆核查（高速入口、年审、过户、通行证）")
+def check(plate: str, request: Request) -> dict[str, Any]:
+    c = container(request)
+    user = user_with_role(request, CHECK_ROLES)
+    return partner_check.check(c.checks, user, plate, c.clock())
+
+
+def _today(request: Request) -> Any:
+    c = container(request)
+    return c.clock().astimezone(c.sanctions.tz).date()
+
+
+@router.get("/sanctions", summary="处罚建议与严重失信名单（listed=true：今日公布中的）")
+def list_sanctions(request: Request, state: str | None = None, kind: str | None = None, listed: bool = False,
+                   limit: int = Query(200, ge=1, le=1000)) -> dict[str, Any]:
+    user_with_role(request, READ_ROLES)
+    c = container(request)
+    return {"sanctions": sanctions.listing(c.sanctions, _today(request), state=state, kind=kind, listed=listed,
+                                          limit=limit)}
+
+
+class DecisionBody(BaseModel):
+    note: str | None = Field(None, max_length=500, description="the reason (required to reject or lift)")
+
+
+@router.post("/sanctions/{sanction_id}/{action}", summary="领导确认、不予采纳或撤出名单（confirm / reject / lift）")
+def decide(sanction_id: int, action: str, body: DecisionBody, request: Request) -> dict[str, Any]:
+    user = user_with_role(request, READ_ROLES)
+    c = container(request)
+    return sanctions.decide(c.sanctions, user, sanction_id, action, now=c.clock(), note=body.note,
+                            origin=client_of(request))
+
+
+@router.post("/sanctions/sweep", summary="立即按规则生成处罚建议（系统每小时也会运行）")
+def sweep(request: Request) -> dict[str, Any]:
+    user_with_role(request, frozenset({"leader", "admin"}))
+    c = container(request)
+    new = sanctions.sweep(c.sanctions, _today(request), c.clock())
+    return {"proposed": len(new)}
+
+
+@router.get("/parties/{kind}/{key}", summary="当事方页面（车辆、驾驶人、企业、货运源头）：名录、案件、处罚")
+def party(kind: str, key: str, request: Request) -> dict[str, Any]:
+    user = user_with_role(request, READ_ROLES)
+    c = container(request)
+    return four_parties.party_page(c.sanctions, c.registries, kind, key, _today(request), user.role)
+
+
+@router.post("/registries/{kind}", summary="导入名录（CSV，UTF-8，首行为列名；全部无误才导入）")
+async def import_registry(kind: str, request: Request) -> dict[str, int]:
+    await run_in_threadpool(user_with_role, request, IMPORT_ROLES)
+    if kind not in KINDS:
+        raise InvalidInput("unknown_registry", f"未知的名录：{kind}（可选 {'、'.join(KINDS)}）")
+    body = await read_body(request, MAX_IMPORT_BYTES)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("csv_encoding", "CSV 文件须为 UTF-8 编码") from None
+    c = container(request)
+    return await run_in_threadpool(registries.import_registry, c.registries, kind, text, now=c.clock())
+
+
+@router.get("/partner-calls", summary="合作方调用记录（管理员）")
+def partner_calls(request: Request, partner_id: int | None = None,
+                  limit: int = Query(200, ge=1, le=1000)) -> dict[str, Any]:
+    user_with_role(request, frozenset({"admin", "leader"}))
+    c = container(request)
+    c.checks.calls.flush()
+    tz = c.sanctions.tz
+    return {"calls": [{**row, "at": row["at"].astimezone(tz).isoformat()}
+                      for row in c.checks.checks.calls(partner_id, limit)]}
