@@ -90,7 +90,7 @@ class PartnerLimiter:
         with self._lock:
             tokens, at = self._buckets.get(partner_id, (float(rate), now))
             tokens = min(float(rate), tokens + (now - at) * rate)
-            if tokens < 1:
+            if tokens < 1 - 1e-9:  # (not a rounding error short of a whole call)
                 self._buckets[partner_id] = (tokens, now)
                 wait = round((1 - tokens) / rate, 3)
                 raise TooManyCalls("rate_limited", f"调用过于频繁：该合作方每秒最多 {rate} 次，请 {wait} 秒后再试",

@@ -94,6 +94,8 @@ class SqlSanctionRepository:
         return [s for s in found if (s["party_kind"], s["party_key"]) in wanted]
 
     def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
         with self._db.writer.begin() as conn:
             conn.execute(insert(sanctions), list(rows))
 
