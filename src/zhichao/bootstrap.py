@@ -12,6 +12,7 @@ from zhichao.adapters.db.audit import SqlAuditLog
 from zhichao.adapters.db.cases import SqlCaseRepository
 from zhichao.adapters.db.device_health import SqlDeviceRepository
 from zhichao.adapters.db.engine import Database, open_database
+from zhichao.adapters.db.entrance import SqlEntranceReader
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
 from zhichao.adapters.db.outbox import SqlOutboxRepository
@@ -40,6 +41,7 @@ from zhichao.services.case_documents import CaseDocuments
 from zhichao.services.cases import CaseContext
 from zhichao.services.device_health import DeviceContext
 from zhichao.services.devices import Devices
+from zhichao.services.entrance import EntranceContext
 from zhichao.services.evidence import EvidenceContext
 from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
@@ -138,6 +140,7 @@ class Container:
     registries: SqlRegistries
     sanctions: SanctionContext
     checks: CheckContext
+    entrance: EntranceContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -185,6 +188,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
             future_skew=timedelta(seconds=settings.future_skew_s),
             screening=screening,
             tz=tz,
+            entrance_window=timedelta(seconds=settings.entrance_window_s),
         ),
         health_policy=health,
         reviews=reviews,
@@ -200,6 +204,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         registries=SqlRegistries(db),
         sanctions=SanctionContext(SqlSanctionRepository(db), tz, settings.source_max_per_year),
         checks=check_context(settings, db, tz),
+        entrance=EntranceContext(SqlEntranceReader(db), tz),
         clock=clock,
     )
 

@@ -120,6 +120,11 @@ class Settings:
         metadata=_doc("A freight source with more than this many penalised overloaded departures in a rolling year "
                       "is proposed for joint punishment."),
     )
+    entrance_window_s: int = field(
+        default=86_400,
+        metadata=_doc("A truck refused at one highway entrance (over 105 % of its limit) and weighed within the line "
+                      "at another entrance within this many seconds is flagged as having entered after a refusal."),
+    )
     display_timezone: str = field(
         default="Asia/Shanghai", metadata=_doc("Time zone in which times are shown to people.")
     )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from zhichao.domain.entrance import Entry, entered_elsewhere, refusal_reason
 from zhichao.domain.judge import judge, over_highway_line
 from zhichao.domain.limits import size_violations
 from zhichao.domain.plates import normalize_plate
@@ -48,6 +49,7 @@ class IngestPolicy:
     future_skew: timedelta = timedelta(minutes=10)
     screening: ScreeningPolicy = field(default_factory=ScreeningPolicy)
     tz: tzinfo = SHANGHAI  # where "the capture date" is reckoned (certificate validity)
+    entrance_window: timedelta = timedelta(hours=24)  # a refused truck entering elsewhere within it is flagged
 
 
 @dataclass(slots=True)
@@ -233,7 +235,13 @@ def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datet
 
 
 def _screen_new(tx: IngestTransaction, batch: _Batch, new_rows: list[NewRecord]) -> None:
-    """Flags of the records stored just now, and the review queue for the actionable ones."""
+    """Flags of the records stored just now, and the review queue for the actionable ones — at enforcement
+    sites only: an entrance scale turns overloaded trucks back on the spot, a freight source's scale
+    records departures; neither makes off-site cases."""
+    if batch.station.kind == "highway":
+        _entrance(tx, batch, new_rows)
+    if batch.station.kind != "site":
+        return
     flags = [f for r in new_rows for f in batch.flags.get(r.record_id, ())]
     actionable = [r for r in new_rows if r.actionable]
     flags += context_flags(tx, actionable, batch.station, batch.policy.screening, batch.policy.tz)
@@ -241,6 +249,25 @@ def _screen_new(tx: IngestTransaction, batch: _Batch, new_rows: list[NewRecord])
         tx.add_flags(flags, batch.now)
     if actionable:
         tx.queue_reviews(actionable, batch.now)
+
+
+def _entrance(tx: IngestTransaction, batch: _Batch, new_rows: list[NewRecord]) -> None:
+    """Refusals (劝返) of the trucks over the entrance line, and the refused trucks that entered here."""
+    refused, entries = [], []
+    for r in new_rows:
+        reason = refusal_reason(r.gross_weight_kg, r.limit_kg, r.flags)
+        if reason:
+            refused.append({"station_id": r.station_id, "record_id": r.record_id, "plate": r.plate,
+                            "captured_at": r.captured_at, "reason": reason, "gross_weight_kg": r.gross_weight_kg,
+                            "limit_kg": r.limit_kg})
+        elif reason is None and r.plate:
+            entries.append(Entry(r.station_id, r.record_id, r.plate, r.captured_at))
+    tx.add_refusals(refused)
+    if entries:
+        window = batch.policy.entrance_window
+        first, last = min(e.at for e in entries), max(e.at for e in entries)
+        found = tx.open_refusals([e.plate for e in entries], first - window, last)
+        tx.mark_entered(entered_elsewhere(found, entries, window))
 
 
 def _records_of(body: bytes, policy: IngestPolicy, allow_single: bool) -> list[bytes]:

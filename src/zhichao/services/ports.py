@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 
+from zhichao.domain.entrance import Entry, Refusal
+
 
 class NewRecord(NamedTuple):
     """A judged record as it is stored (the columns of ``records`` but its key)."""
@@ -98,6 +100,7 @@ class StationInfo:
     speed_min_kmh: float | None = None
     speed_max_kmh: float | None = None
     suspended_since: datetime | None = None  # drift beyond the MPE: new records are not evidence
+    kind: str = "site"  # site (enforcement), highway (entrance scale), source (freight source scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,14 @@ class IngestTransaction(Protocol):
 
     def add_flags(self, flags: Sequence[FlagRow], now: datetime) -> None:
         """Raise flags (a flag already raised for the record and code is raised again, not doubled)."""
+
+    def add_refusals(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Trucks turned back at a highway entrance."""
+
+    def open_refusals(self, plates: Sequence[str], start: datetime, end: datetime) -> list[Refusal]:
+        """Refusals of these plates in [start, end) not yet matched with an entry elsewhere."""
+
+    def mark_entered(self, matches: Sequence[tuple[Refusal, Entry]]) -> None: ...
 
     def queue_reviews(self, rows: Sequence[NewRecord], now: datetime) -> None:
         """Put actionable records in the review queue (pending first review)."""

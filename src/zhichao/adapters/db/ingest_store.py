@@ -19,7 +19,7 @@ import msgspec
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from zhichao.adapters.db import lookups
+from zhichao.adapters.db import entrance, lookups
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import (
     records,
@@ -27,6 +27,7 @@ from zhichao.adapters.db.tables import (
     stations,
 )
 from zhichao.adapters.db.types import sqlite_text
+from zhichao.domain.entrance import Entry, Refusal
 from zhichao.domain.screening import OnsiteHandling, Permit
 from zhichao.services.ports import CountKey, Counts, FlagRow, NewRecord, Rejection, StationInfo
 
@@ -219,6 +220,15 @@ class SqlIngestTransaction:
     def add_flags(self, flags: Sequence[FlagRow], now: datetime) -> None:
         upsert_flags(self._conn, flags, now)
 
+    def add_refusals(self, rows: Sequence[dict[str, Any]]) -> None:
+        entrance.add(self._conn, rows)
+
+    def open_refusals(self, plates: Sequence[str], start: datetime, end: datetime) -> list[Refusal]:
+        return entrance.open_refusals(self._conn, plates, start, end)
+
+    def mark_entered(self, matches: Sequence[tuple[Refusal, Entry]]) -> None:
+        entrance.mark_entered(self._conn, matches)
+
     def queue_reviews(self, rows: Sequence[NewRecord], now: datetime) -> None:
         lookups.queue_reviews(self._conn, [(r.station_id, r.record_id, r.captured_at, r.plate, r.band,
                                             r.overload_rate_x100) for r in rows], now)
@@ -273,7 +283,7 @@ class SqlIngestStore:
     def _load(self, station_id: str) -> StationInfo | None:
         s = stations.c
         query = select(s.station_id, s.lanes, s.accuracy_class, s.state, s.token_hash, s.road, s.cert_valid_from,
-                       s.cert_valid_to, s.speed_min_kmh, s.speed_max_kmh, s.suspended_since).where(
+                       s.cert_valid_to, s.speed_min_kmh, s.speed_max_kmh, s.suspended_since, s.kind).where(
                            s.station_id == station_id)
         with self._db.reader.connect() as conn:
             row = conn.execute(query).first()

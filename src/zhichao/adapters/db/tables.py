@@ -714,3 +714,24 @@ partner_calls = Table(
     Column("refuse_entry", Boolean),
     Index("ix_partner_calls_partner_id_at", "partner_id", "at"),
 )
+
+# Trucks turned back at highway entrances (domain/entrance.py), written by ingest with the record; the
+# entered_* columns are set when the plate is later weighed within the line at another entrance.
+entrance_refusals = Table(
+    "entrance_refusals",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("gross_weight_kg", Integer, nullable=False),
+    Column("limit_kg", Integer, nullable=False),
+    Column("entered_station_id", String(32)),
+    Column("entered_record_id", String(64)),
+    Column("entered_at", UtcDateTime),
+    UniqueConstraint("station_id", "record_id"),
+    Index("ix_entrance_refusals_plate_captured_at", "plate", "captured_at"),
+    Index("ix_entrance_refusals_captured_at", "captured_at"),
+)

@@ -1,16 +1,18 @@
 """Joint punishment over the API: the partner check (contract §2), sanctions and leaders' decisions, the
-four-party pages, the registries' import, and the partner call log."""
+four-party pages, the registries' import, the partner call log, highway entrance refusals and KPI 6."""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from zhichao.domain.registries import KINDS
-from zhichao.services import four_parties, partner_check, registries, sanctions
+from zhichao.services import entrance, four_parties, partner_check, registries, sanctions
 from zhichao.services.auth import CHECK_ROLES, READ_ROLES
 from zhichao.services.errors import InvalidInput
 from zhichao.web.api.owner import client_of
@@ -92,3 +94,23 @@ def partner_calls(request: Request, partner_id: int | None = None,
     tz = c.sanctions.tz
     return {"calls": [{**row, "at": row["at"].astimezone(tz).isoformat()}
                       for row in c.checks.checks.calls(partner_id, limit)]}
+
+
+@router.get("/entrance-refusals", summary="高速入口劝返记录（entered_elsewhere=true：劝返后从其他入口驶入）")
+def entrance_refusals(request: Request, from_: Annotated[date, Query(alias="from")], to: date,
+                      station: str | None = None, entered_elsewhere: bool | None = None,
+                      limit: int = Query(500, ge=1, le=5000)) -> dict[str, Any]:
+    user_with_role(request, READ_ROLES)
+    return {"refusals": entrance.refusal_list(container(request).entrance, from_, to, station_id=station,
+                                              entered_elsewhere=entered_elsewhere, limit=limit)}
+
+
+@router.get("/kpis/highway", summary="高速公路平均超限率（KPI 6）")
+def highway_kpi(request: Request, from_: Annotated[date, Query(alias="from")], to: date,
+                county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None) -> dict[str, Any]:
+    user_with_role(request, READ_ROLES)
+    value = entrance.highway_kpi(container(request).entrance, from_, to, county)
+    return {"from": from_.isoformat(), "to": to.isoformat(), "county": county,
+            "kpis": [{**dataclasses.asdict(value), "excluded": [],
+                      "by_station": [{"station_id": s, "numerator": n, "denominator": d}
+                                     for s, n, d in value.by_station]}]}
