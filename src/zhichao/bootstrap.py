@@ -22,6 +22,7 @@ from zhichao.adapters.db.registries import SqlRegistries
 from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationRepository, SqlUserRepository
 from zhichao.adapters.db.reviews import SqlReviewRepository
 from zhichao.adapters.db.sanctions import SqlPlateChecks, SqlSanctionRepository
+from zhichao.adapters.db.sources import SqlSourceReader
 from zhichao.adapters.evidence.filesystem import FilesystemEvidenceStore
 from zhichao.adapters.evidence.thumbnails import thumbnail_for
 from zhichao.adapters.notifiers.dingtalk import DingTalkRobot
@@ -51,6 +52,7 @@ from zhichao.services.plate_check import PlateCheckContext
 from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
 from zhichao.services.sanctions import SanctionContext
+from zhichao.services.sources import SourceContext
 
 
 def evidence_store(settings: Settings) -> EvidenceStore:
@@ -141,6 +143,7 @@ class Container:
     sanctions: SanctionContext
     checks: CheckContext
     entrance: EntranceContext
+    sources: SourceContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -205,6 +208,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         sanctions=SanctionContext(SqlSanctionRepository(db), tz, settings.source_max_per_year),
         checks=check_context(settings, db, tz),
         entrance=EntranceContext(SqlEntranceReader(db), tz),
+        sources=SourceContext(SqlSourceReader(db), tz),
         clock=clock,
     )
 

@@ -5,7 +5,9 @@ normalised plate; the driver by the resident identity number entered for the cas
 enterprise by the credit code entered for it or, when none was entered, the enterprise the vehicle
 registry names; the freight source by its source code, found from the source unit entered for the case
 (its licence field holding the code, or its credit code naming one registered source), else by the
-unit's credit code itself. A party without a usable key is not linked: nothing is guessed from names.
+unit's credit code itself; when no source unit was entered, by the source the truck was traced to (its
+last departure from a source's scale before the weighing, itself over the limit: the source let an
+overloaded truck leave). A party without a usable key is not linked: nothing is guessed from names.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from zhichao.domain.sanctions import VEHICLE
 
 
 def links(plate: str, parties: Sequence[Mapping[str, Any]], vehicle_enterprise: str | None,
-          source_codes: Mapping[str, str], sources_of_unit: Mapping[str, Sequence[str]]) -> dict[str, str]:
+          source_codes: Mapping[str, str], sources_of_unit: Mapping[str, Sequence[str]],
+          traced_source: str | None = None) -> dict[str, str]:
     """The case's links as ``{kind: key}``.
 
     ``parties`` are the case's party rows (role, id_number, licence); ``vehicle_enterprise`` the vehicle
     registry's enterprise code for the plate; ``source_codes`` the registered source codes among the
     parties' licence fields (code → code); ``sources_of_unit`` the registered source codes by unit
-    credit code.
+    credit code; ``traced_source`` the source an overloaded departure traces the truck to.
     """
     by_role = {p["role"]: p for p in parties}
     out = {VEHICLE: plate} if plate else {}
@@ -47,6 +50,8 @@ def links(plate: str, parties: Sequence[Mapping[str, Any]], vehicle_enterprise: 
             out[SOURCE] = candidates[0]
         elif unit and is_credit_code(unit):
             out[SOURCE] = unit
+    if SOURCE not in out and traced_source:
+        out[SOURCE] = traced_source
     return out
 
 

@@ -30,7 +30,7 @@ OPTIONAL: Mapping[str, tuple[str, ...]] = {
               "engineering"),
     DRIVER: ("phone", "qualification_no", "employer_code"),
     ENTERPRISE: ("licence_no", "fleet_size", "county_code", "address", "phone"),
-    SOURCE: ("address", "county_code", "key_source", "scale", "enterprise_code"),
+    SOURCE: ("address", "county_code", "key_source", "scale", "enterprise_code", "station_id"),
 }
 LABELS: Mapping[str, str] = {
     "plate": "车牌号", "vehicle_type": "车辆类型", "axle_count": "轴数", "owner_name": "车辆所有人",
@@ -38,7 +38,7 @@ LABELS: Mapping[str, str] = {
     "engineering": "工程运输车", "id_number": "公民身份号码", "name": "名称", "phone": "联系电话",
     "qualification_no": "从业资格证号", "employer_code": "所属企业统一社会信用代码", "credit_code": "统一社会信用代码",
     "licence_no": "道路运输经营许可证号", "fleet_size": "货运车辆数", "county_code": "区县代码", "address": "地址",
-    "code": "源头编号", "key_source": "重点货运源头", "scale": "称重设备",
+    "code": "源头编号", "key_source": "重点货运源头", "scale": "称重设备", "station_id": "接入站点编号",
 }  # fmt: skip
 _MAX_TEXT = {"name": 128, "owner_name": 128, "address": 256, "scale": 128, "vehicle_type": 32, "transport_cert": 64,
              "qualification_no": 64, "licence_no": 64, "code": 32}
@@ -112,6 +112,8 @@ def _field(kind: str, field: str, text: str, errors: list[RowError]) -> Any:
         return text or None
     if field == "code" and not _CODE.fullmatch(text):
         errors.append(RowError(field, f"源头编号只能由 1–32 位字母、数字、- 或 _ 组成：{text}"))
+    if field == "station_id" and text and not _CODE.fullmatch(text):
+        errors.append(RowError(field, f"接入站点编号只能由 1–32 位字母、数字、- 或 _ 组成：{text}"))
     limit = _MAX_TEXT.get(field, 64)
     if len(text) > limit:
         errors.append(RowError(field, f"{LABELS[field]}过长（最多 {limit} 个字符）"))

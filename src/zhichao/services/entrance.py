@@ -26,10 +26,15 @@ class EntranceContext:
     tz: tzinfo
 
 
+def day_span(tz: tzinfo, start: date, end: date) -> tuple[datetime, datetime]:
+    """The UTC instants from the start of ``start`` to the end of ``end`` in ``tz``."""
+    return (datetime.combine(start, time(), tz).astimezone(UTC),
+            datetime.combine(end + timedelta(days=1), time(), tz).astimezone(UTC))
+
+
 def _span(ctx: EntranceContext, start: date, end: date) -> tuple[datetime, datetime]:
     check_period(start, end)
-    return (datetime.combine(start, time(), ctx.tz).astimezone(UTC),
-            datetime.combine(end + timedelta(days=1), time(), ctx.tz).astimezone(UTC))
+    return day_span(ctx.tz, start, end)
 
 
 def refusal_list(ctx: EntranceContext, start: date, end: date, *, station_id: str | None = None,

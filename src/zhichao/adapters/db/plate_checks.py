@@ -11,7 +11,7 @@ check API never has to look anywhere but its own row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,8 @@ from zhichao.domain.sanctions import VEHICLE
 BEIJING = ZoneInfo("Asia/Shanghai")
 CONFIRMED = "confirmed"
 MAX_ENTRIES = 50  # a check answer lists at most this many unresolved cases (the count is exact)
+# A truck weighed on the road is traced to a freight source it left at most this long before.
+TRACE_WINDOW = timedelta(hours=12)
 
 
 def relink(conn: Connection, case_id: int) -> None:
@@ -56,12 +58,29 @@ def relink(conn: Connection, case_id: int) -> None:
         for code, unit in conn.execute(select(freight_sources.c.code, freight_sources.c.enterprise_code)
                                        .where(freight_sources.c.enterprise_code.in_(units))):
             of_unit.setdefault(unit, []).append(code)
-    found = links(case.plate, parties, vehicle_enterprise, codes, of_unit)
+    departure = last_departure(conn, case.plate, case.captured_at)
+    traced = departure["code"] if departure and departure["overloaded"] else None
+    found = links(case.plate, parties, vehicle_enterprise, codes, of_unit, traced)
     act_on = case.captured_at.astimezone(BEIJING).date()
     conn.execute(delete(case_links).where(case_links.c.case_id == case_id))
     if found:
         conn.execute(insert(case_links), [{"case_id": case_id, "kind": kind, "key": key, "plate": case.plate,
                                            "act_on": act_on} for kind, key in found.items()])
+
+
+def last_departure(conn: Connection, plate: str, before: datetime) -> dict[str, Any] | None:
+    """The plate's last departure from a registered freight source's scale in the ``TRACE_WINDOW`` before
+    ``before``: the source's code and name, the departure record, and whether it left over the limit."""
+    if not plate:
+        return None
+    query = (select(freight_sources.c.code, freight_sources.c.name, records.c.station_id, records.c.record_id,
+                    records.c.captured_at, records.c.gross_weight_kg, records.c.limit_kg, records.c.overloaded)
+             .join(freight_sources, freight_sources.c.station_id == records.c.station_id)
+             .where(records.c.plate == plate, records.c.captured_at >= before - TRACE_WINDOW,
+                    records.c.captured_at < before)
+             .order_by(records.c.captured_at.desc()).limit(1))
+    row = conn.execute(query).first()
+    return None if row is None else dict(row._mapping)
 
 
 def refresh(conn: Connection, plate: str, now: datetime | None = None) -> None:

@@ -637,6 +637,9 @@ freight_sources = Table(
     Column("scale", String(128)),
     Column("enterprise_code", String(18)),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The platform station of the source's scale (kind "source"): its records are the source's departures.
+    Column("station_id", String(32)),
+    Index("ix_freight_sources_station_id", "station_id"),
 )
 
 # Who a case is about, one row per party kind (vehicle, driver, enterprise, source), keyed as the registries

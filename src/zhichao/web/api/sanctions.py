@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from zhichao.domain.registries import KINDS
-from zhichao.services import entrance, four_parties, partner_check, registries, sanctions
+from zhichao.services import entrance, four_parties, partner_check, registries, sanctions, sources
 from zhichao.services.auth import CHECK_ROLES, READ_ROLES
 from zhichao.services.errors import InvalidInput
 from zhichao.web.api.owner import client_of
@@ -114,3 +114,18 @@ def highway_kpi(request: Request, from_: Annotated[date, Query(alias="from")], t
             "kpis": [{**dataclasses.asdict(value), "excluded": [],
                       "by_station": [{"station_id": s, "numerator": n, "denominator": d}
                                      for s, n, d in value.by_station]}]}
+
+
+@router.get("/sources/stats", summary="货运源头统计：出场车辆、超限出场、关联的路面案件")
+def source_stats(request: Request, from_: Annotated[date, Query(alias="from")], to: date) -> dict[str, Any]:
+    user_with_role(request, READ_ROLES)
+    return {"from": from_.isoformat(), "to": to.isoformat(),
+            "sources": sources.source_stats(container(request).sources, from_, to)}
+
+
+@router.get("/sources/{code}/departures", summary="某货运源头的出场称重记录（默认只列超限出场）")
+def source_departures(code: str, request: Request, from_: Annotated[date, Query(alias="from")], to: date,
+                      overloaded: bool | None = True, limit: int = Query(500, ge=1, le=5000)) -> dict[str, Any]:
+    user_with_role(request, READ_ROLES)
+    return {"departures": sources.departures(container(request).sources, code, from_, to, overloaded=overloaded,
+                                             limit=limit)}
