@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 
 from zhichao.bootstrap import Container
-from zhichao.services import outbox, sanctions
+from zhichao.services import outbox, partner_exports, sanctions
 from zhichao.services.case_deadlines import sweep_deadlines
 from zhichao.services.reviews import sweep_evidence
 
@@ -21,6 +21,8 @@ DEADLINE_SWEEP_S = 15 * 60.0
 HEALTH_SWEEP_S = 30.0
 QUALITY_FIRST_S = 60.0  # a restarted server judges the stations' data soon, not a quarter of an hour later
 SANCTION_FIRST_S = 30.0
+EXPORT_EVERY_S = 24 * 3600.0
+EXPORT_FIRST_S = 120.0  # a restarted server writes today's lists soon (the files are dated: rewritten, not added)
 
 
 def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str,
@@ -66,6 +68,8 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         _every(float(c.settings.sanction_sweep_s), lambda: _sweep_sanctions(c), stop, "sanction-sweep",
                first_s=SANCTION_FIRST_S),
         _thread(lambda: c.checks.calls.run(stop), "partner-call-log"),
+        _every(EXPORT_EVERY_S, lambda: partner_exports.write_files(c.exports, c.clock()), stop, "partner-lists",
+               first_s=EXPORT_FIRST_S),
     ]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from zhichao.adapters.db.audit import SqlAuditLog
@@ -48,6 +49,7 @@ from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
 from zhichao.services.outbox import Notifier, OutboxContext, OutboxPolicy
 from zhichao.services.partner_check import CallLog, CheckContext, CheckPolicy, PartnerLimiter
+from zhichao.services.partner_exports import ExportContext
 from zhichao.services.plate_check import PlateCheckContext
 from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
@@ -144,6 +146,7 @@ class Container:
     checks: CheckContext
     entrance: EntranceContext
     sources: SourceContext
+    exports: ExportContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -209,6 +212,8 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         checks=check_context(settings, db, tz),
         entrance=EntranceContext(SqlEntranceReader(db), tz),
         sources=SourceContext(SqlSourceReader(db), tz),
+        exports=ExportContext(SqlPlateChecks(db), tz, Path(settings.export_dir) if settings.export_dir
+                              else settings.data_dir / "exports"),
         clock=clock,
     )
 

@@ -10,6 +10,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from zhichao.domain.errors import ZhichaoError
@@ -404,6 +405,26 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_exports_write(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from zhichao.bootstrap import build_current
+    from zhichao.services.partner_exports import write_files
+
+    c = build_current()
+    ctx = replace(c.exports, directory=Path(args.dir)) if args.dir else c.exports
+    for path in write_files(ctx, c.clock()):
+        print(path)
+    return 0
+
+
+def _exports_parser(sub: Any) -> None:
+    p = sub.add_parser("exports", help="partners' reminder lists (annual inspection, ownership transfer)")
+    w = p.add_subparsers(dest="action", required=True).add_parser("write", help="write today's lists as CSV files")
+    w.add_argument("--dir", help="directory (default: the EXPORT_DIR setting, else exports/ in the data directory)")
+    w.set_defaults(handler=cmd_exports_write)
+
+
 def _registry_parser(sub: Any) -> None:
     from zhichao.domain.registries import KINDS
 
@@ -461,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     _case_parsers(sub)
     _device_parsers(sub)
     _registry_parser(sub)
+    _exports_parser(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)

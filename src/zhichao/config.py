@@ -125,6 +125,12 @@ class Settings:
         metadata=_doc("A truck refused at one highway entrance (over 105 % of its limit) and weighed within the line "
                       "at another entrance within this many seconds is flagged as having entered after a refusal."),
     )
+    export_dir: str = field(
+        default="",
+        metadata=_doc("Directory where the serving process writes the partners' reminder lists every day "
+                      "(`inspection-YYYY-MM-DD.csv`, `transfer-YYYY-MM-DD.csv`; the last 30 of each are kept). "
+                      "Empty: `exports` under the data directory."),
+    )
     display_timezone: str = field(
         default="Asia/Shanghai", metadata=_doc("Time zone in which times are shown to people.")
     )

@@ -182,3 +182,38 @@ def test_a_serious_unresolved_case_refuses_entry_when_the_bureau_sets_it(desk: S
                                  c.sanctions.tz)
         answer = desk.check()
         assert (answer["refuse_entry"], answer["blacklisted"]) == (refused, False), threshold
+
+
+def test_partners_fetch_the_reminder_lists_their_scopes_allow(desk: SanctionDesk, tmp_path: Any) -> None:
+    for i, day in enumerate(("2026-02-01", "2026-02-02", "2026-02-03", "2026-02-04")):
+        desk.offence(day, f"x{i}")
+    desk.offence("2026-02-05", "y1", plate="浙D88802")
+    desk.sweep()
+    desk.call("boss", "POST", f"/sanctions/{_id_of(desk, 'vehicle')}/confirm", json={})
+    closed = desk.offence("2026-02-06", "z1", plate="浙D77777")
+    desk.ok("wang", closed, "record_payment")
+    desk.ok("wang", closed, "close")
+    desk.users["dmv"] = add_user(desk.c.users, desk.c.hasher, "dmv", "partner", now=desk.c.clock(),
+                                 scopes="inspection")
+    inspection = desk.call("dmv", "GET", "/exports/inspection").json()
+    assert [(p["plate"], p["unresolved_cases"], p["fines_yuan"], p["oldest_case_on"]) for p in inspection["plates"]] \
+        == [("浙D12345", 4, 4 * 456, "2026-02-01"), ("浙D88802", 1, 456, "2026-02-05")]
+    refused = desk.call("dmv", "GET", "/exports/transfer")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "scope_not_allowed")
+    assert desk.call("gate", "GET", "/exports/inspection").json()["error"]["code"] == "scope_not_allowed"
+    transfer = desk.call("boss", "GET", "/exports/transfer?format=csv")
+    assert transfer.headers["content-type"].startswith("text/csv")
+    lines = transfer.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("车牌号,未结案件数") and lines[1].startswith("浙D12345,4,1824,2026-02-01,20")
+    assert len(lines) == 3
+    assert desk.call("boss", "GET", "/exports/nonsense").json()["error"]["code"] == "unknown_export"
+    from dataclasses import replace
+
+    from zhichao.services.partner_exports import write_files
+
+    written = write_files(replace(desk.c.exports, directory=tmp_path), desk.c.clock())
+    assert [p.name for p in written] == ["inspection-2026-02-06.csv", "transfer-2026-02-06.csv"]
+    assert written[1].read_bytes().decode("utf-8") == transfer.text
+    logged = desk.call("root", "GET", "/partner-calls").json()["calls"]
+    assert [(c["plate"], c["status"]) for c in logged if c["partner_id"] == desk.users["dmv"][0].id] == [
+        ("*transfer", 403), ("*inspection", 200)]

@@ -199,7 +199,13 @@ def check(ctx: CheckContext, user: User, raw_plate: str, now: datetime) -> dict[
         raise
     finally:
         if partner:
-            ctx.calls.add({"partner_id": user.id, "at": now, "plate": raw_plate[:32], "status": status,
-                           "unresolved_cases": None if result is None else result["unresolved_cases"],
-                           "blacklisted": None if result is None else result["blacklisted"],
-                           "refuse_entry": None if result is None else result["refuse_entry"]})
+            log_call(ctx, user, raw_plate, now, status, result)
+
+
+def log_call(ctx: CheckContext, user: User, target: str, now: datetime, status: int,
+             result: Mapping[str, Any] | None) -> None:
+    """Queue a partner's call for the log: a plate checked, or ``*inspection`` / ``*transfer`` for a list."""
+    ctx.calls.add({"partner_id": user.id, "at": now, "plate": target[:32], "status": status,
+                   "unresolved_cases": None if result is None else result.get("unresolved_cases"),
+                   "blacklisted": None if result is None else result.get("blacklisted"),
+                   "refuse_entry": None if result is None else result.get("refuse_entry")})

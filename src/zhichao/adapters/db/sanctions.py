@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from zhichao.adapters.db import audit, plate_checks
 from zhichao.adapters.db.engine import Database
@@ -169,6 +169,14 @@ class SqlPlateChecks:
         with self._db.reader.connect() as conn:
             row = conn.execute(self._query.where(plate_checks_table.c.plate == plate)).first()
         return None if row is None else dict(row._mapping)
+
+    def rows(self, today: date) -> builtins.list[dict[str, Any]]:
+        """Every plate with unresolved cases or a listing in force on ``today`` (the compact table only)."""
+        t = plate_checks_table.c
+        query = (select(t.plate, t.unresolved_cases, t.entries)
+                 .where(or_(t.unresolved_cases > 0, t.listed_until >= today)).order_by(t.plate))
+        with self._db.reader.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def log_calls(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
