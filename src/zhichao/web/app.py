@@ -13,7 +13,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
-from zhichao.web.api import cases, devices, evidence, ingest, owner, payments, reads, registers, reviews, sanctions
+from zhichao.web.api import (
+    cases,
+    devices,
+    entrances,
+    evidence,
+    ingest,
+    owner,
+    partners,
+    payments,
+    reads,
+    registers,
+    reviews,
+    sanctions,
+)
 from zhichao.web.console import case_pages, device_pages, owner_pages, pages, review_pages, transfer_pages
 from zhichao.web.errors import status_of
 from zhichao.web.rate_limit import HeartbeatFastPath, HeartbeatGate, RateLimiter
@@ -72,7 +85,9 @@ def create_app(container: Container) -> FastAPI:
     _install_error_handlers(app)
     app.include_router(ingest.router)
     app.include_router(reads.router)
+    app.include_router(partners.router)
     app.include_router(sanctions.router)
+    app.include_router(entrances.router)
     app.include_router(reviews.router)
     app.include_router(cases.router)
     app.include_router(cases.transfers_router)
