@@ -217,3 +217,20 @@ def test_partners_fetch_the_reminder_lists_their_scopes_allow(desk: SanctionDesk
     logged = desk.call("root", "GET", "/partner-calls").json()["calls"]
     assert [(c["plate"], c["status"]) for c in logged if c["partner_id"] == desk.users["dmv"][0].id] == [
         ("*transfer", 403), ("*inspection", 200)]
+
+
+def test_one_registry_entry_is_entered_and_corrected_with_every_error_named(desk: SanctionDesk) -> None:
+    entry = {"vehicle_type": "重型自卸货车", "axle_count": "4", "owner_name": "绍兴市某运输公司",
+             "enterprise_code": "91330600725000101E", "engineering": "是"}
+    created = desk.call("wang", "PUT", "/registries/vehicle/黄浙d66601", json=entry).json()
+    assert created["created"] and created["entry"]["plate"] == "浙D66601" and created["entry"]["engineering"] is True
+    again = desk.call("wang", "PUT", "/registries/vehicle/浙D66601", json=entry).json()
+    assert (again["created"], again["changed"]) == (False, False)
+    bad = desk.call("wang", "PUT", "/registries/vehicle/浙D66601", json={**entry, "axle_count": "13",
+                                                                      "enterprise_code": "91330600725000101X"})
+    error = bad.json()["error"]
+    assert (bad.status_code, error["code"]) == (400, "invalid_entry")
+    assert sorted(d["field"] for d in error["details"]) == ["axle_count", "enterprise_code"]
+    assert desk.c.registries.get("vehicle", "浙D66601")["axle_count"] == 4  # nothing stored
+    assert desk.call("zhang", "PUT", "/registries/vehicle/浙D66601", json=entry).json()["error"]["code"] == \
+        "role_not_allowed"

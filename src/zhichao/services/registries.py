@@ -49,3 +49,17 @@ def import_registry(store: RegistryStore, kind: str, text: str, *, now: datetime
     rows = checked_rows(kind, text)
     inserted, updated, unchanged = store.upsert(kind, rows, now)
     return {"rows": len(rows), "inserted": inserted, "updated": updated, "unchanged": unchanged}
+
+
+def save_entry(store: RegistryStore, kind: str, key: str, values: Mapping[str, Any], *,
+               now: datetime) -> dict[str, Any]:
+    """Enter or correct one entry (the console's form, ``PUT /api/v1/registries/{kind}/{key}``): checked like
+    an imported row; ``InvalidInput`` lists every wrong field and stores nothing."""
+    if kind not in KINDS:
+        raise InvalidInput("unknown_registry", f"未知的名录：{kind}（可选 {'、'.join(KINDS)}）")
+    row, problems = check_row(kind, {**values, KEYS[kind]: key})
+    if problems:
+        raise InvalidInput("invalid_entry", f"{KIND_LABELS[kind]}信息有 {len(problems)} 处错误，未保存",
+                           [{"field": p.field, "message": p.message} for p in problems])
+    inserted, updated, _ = store.upsert(kind, [row], now)
+    return {"entry": row, "created": bool(inserted), "changed": bool(inserted or updated)}

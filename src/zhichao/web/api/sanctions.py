@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -59,6 +60,20 @@ def party(kind: str, key: str, request: Request) -> dict[str, Any]:
     user = user_with_role(request, READ_ROLES)
     c = container(request)
     return four_parties.party_page(c.sanctions, c.registries, kind, key, _today(request), user.role)
+
+
+@router.put("/registries/{kind}/{key}", summary="登记或更正名录中的一条（JSON，字段同导入文件的列）")
+async def put_registry_entry(kind: str, key: str, request: Request) -> dict[str, Any]:
+    await run_in_threadpool(user_with_role, request, IMPORT_ROLES)
+    body = await read_body(request, 64 * 1024)
+    try:
+        values = json.loads(body)
+    except ValueError:
+        raise InvalidInput("invalid_json", "请求体须为 JSON 对象") from None
+    if not isinstance(values, dict):
+        raise InvalidInput("invalid_json", "请求体须为 JSON 对象")
+    c = container(request)
+    return await run_in_threadpool(registries.save_entry, c.registries, kind, key, values, now=c.clock())
 
 
 @router.post("/registries/{kind}", summary="导入名录（CSV，UTF-8，首行为列名；全部无误才导入）")
