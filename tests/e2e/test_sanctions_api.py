@@ -4,6 +4,7 @@ and the partner check (plate forms, refusals, rate limit, call log)."""
 
 from __future__ import annotations
 
+import dataclasses
 from importlib import resources
 from typing import Any
 
@@ -22,7 +23,13 @@ SAMPLES = (("enterprise", "enterprises.csv"), ("vehicle", "vehicles.csv"), ("dri
 
 
 class SanctionDesk(WorkflowDesk):
-    """The case desk (with its partner system ``gate``) and the registries' samples."""
+    """The case desk (with its partner system ``gate``) and the registries' samples. Cases here are carried
+    to a decision for their dates and states only: the PDFs the actions issue are tested elsewhere
+    (tests/integration/test_pdf_documents.py, the case e2e tests), so they are not rendered here."""
+
+    def __init__(self, c: Container, clock: FixedClock) -> None:
+        super().__init__(c, clock)
+        c.cases = dataclasses.replace(c.cases, documents=None)
 
     def import_samples(self) -> None:
         for kind, name in SAMPLES:
