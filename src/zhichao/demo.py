@@ -17,10 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from zhichao import demo_story
 from zhichao.adapters.db.migrate import upgrade
 from zhichao.bootstrap import Container, build
 from zhichao.config import load_settings
 from zhichao.domain.errors import ZhichaoError
+from zhichao.services import sanctions
 from zhichao.services.auth import ROLES, add_user, reset_credentials
 from zhichao.services.evidence import upload
 from zhichao.services.stations import record_heartbeat
@@ -102,6 +104,8 @@ class DemoTraffic(threading.Thread):
         self._history = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE,
                                 only=history)
         self._drifting = drifting.station_id
+        self._avoid = history | {f.station_id for f in self._faults}  # the story's site must be trustworthy
+        self._network = network
         self._backfill = backfill
         self._rng = random.Random(seed + 1)
         self.stop = threading.Event()
@@ -144,9 +148,23 @@ class DemoTraffic(threading.Thread):
             return 0
         return self._feed(self._history, now - HISTORY_DAYS, now - self._backfill, photos=False)
 
+    def _tell_story(self) -> None:
+        c = self._c
+        users = {name: found[0] for name, _, _ in DEMO_USERS if (found := c.users.by_username(name))}
+        told = demo_story.tell(c, users, self._network, self._avoid)
+        if told:
+            now = c.clock()
+            proposed = sanctions.sweep(c.sanctions, now.astimezone(c.sanctions.tz).date(), now)
+            print(f"  一超四罚示例：{demo_story.PLATE} 近一年 {told} 次超限已作出处罚决定，"
+                  f"生成 {len(proposed)} 条处罚建议（领导在“失信名单”中确认）", flush=True)
+
     def run(self) -> None:
         c = self._c
         now = c.clock()
+        try:
+            self._tell_story()
+        except ZhichaoError as exc:  # the story is a convenience: the demo runs without it
+            log.warning("the demo's repeat offender was not told: %s", exc.message)
         history = self._backfill_history(now)
         accepted = self._feed(self._traffic, now - self._backfill, now)
         self._beat(now - timedelta(minutes=2), now)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,12 @@ def test_the_demo_starts_on_a_fresh_directory_with_network_logins_and_traffic(tm
         later = wait_for(lambda: [r for r in get(base + "/api/v1/records?limit=5", token)["records"]
                                   if r["id"] > newest], 30)
         assert later, "live traffic keeps arriving"
+        # the repeat offender: four penalised overloads in a year, proposed for the dishonesty list
+        proposed = wait_for(lambda: get(base + "/api/v1/sanctions?state=proposed", token)["sanctions"], 90)
+        assert {(s["party_kind"], s["rule"], s["count"]) for s in proposed} == {
+            ("vehicle", "art66_vehicle", 4), ("driver", "art66_driver", 4), ("source", "source_repeated", 4)}
+        page = get(base + "/api/v1/parties/vehicle/" + urllib.parse.quote("浙D12345"), token)
+        assert [c["state"] for c in page["cases"]] == ["decided"] * 4 and page["penalised_in_year"] == 4
 
         sent = subprocess.run(
             [sys.executable, "-m", "zhichao.cli", "simulate", "--url", base, "--tokens",

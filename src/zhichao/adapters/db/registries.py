@@ -6,15 +6,32 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, func, insert, or_, select, update
 
 from zhichao.adapters.db import plate_checks
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import cases, drivers, enterprises, freight_sources, vehicles
+from zhichao.adapters.db.tables import case_parties, cases, drivers, enterprises, freight_sources, vehicles
 from zhichao.domain.registries import DRIVER, ENTERPRISE, KEYS, SOURCE, VEHICLE
 
 TABLES: Mapping[str, Table] = {VEHICLE: vehicles, DRIVER: drivers, ENTERPRISE: enterprises, SOURCE: freight_sources}
 _CHUNK = 500
+
+
+def _cases_to_relink(conn: Connection, kind: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The cases whose links a new or changed entry may change: a vehicle's cases (its enterprise), the cases
+    naming a source by its code or its unit's credit code."""
+    if not rows:
+        return []
+    if kind == VEHICLE:
+        query = select(cases.c.id).where(cases.c.plate.in_([r["plate"] for r in rows]))
+    elif kind == SOURCE:
+        codes = [r["code"] for r in rows]
+        units = [r["enterprise_code"] for r in rows if r.get("enterprise_code")]
+        query = (select(case_parties.c.case_id).where(case_parties.c.role == "source")
+                 .where(or_(case_parties.c.licence.in_(codes), case_parties.c.id_number.in_(units))))
+    else:
+        return []
+    return list(conn.execute(query).scalars())
 
 
 class SqlRegistries:
@@ -24,7 +41,7 @@ class SqlRegistries:
     def upsert(self, kind: str, rows: Sequence[Mapping[str, Any]], now: datetime) -> tuple[int, int, int]:
         """Insert new keys, update changed rows, leave equal ones alone, in one transaction: (inserted,
         updated, unchanged). Running the same import twice changes nothing the second time. The cases of a
-        new or changed vehicle are linked again (its enterprise may be new)."""
+        new or changed vehicle or source are linked again (its enterprise, its source may be new)."""
         table, key = TABLES[kind], KEYS[kind]
         columns = [c for c in table.c if c.name != "updated_at"]
         inserted = updated = 0
@@ -45,9 +62,8 @@ class SqlRegistries:
                         conn.execute(update(table).where(table.c[key] == r[key]).values(**r, updated_at=now))
                         updated += 1
                         changed.append(r[key])
-                if kind == VEHICLE and changed:  # a vehicle's enterprise links its cases to that enterprise
-                    for case_id in conn.execute(select(cases.c.id).where(cases.c.plate.in_(changed))).scalars():
-                        plate_checks.relink(conn, case_id)
+                for case_id in _cases_to_relink(conn, kind, [r for r in chunk if r[key] in set(changed)]):
+                    plate_checks.relink(conn, case_id)
         return inserted, updated, len(rows) - inserted - updated
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
