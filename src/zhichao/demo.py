@@ -44,11 +44,14 @@ LIVE_TICK_S = 2.0
 HISTORY_DAYS = timedelta(days=20)  # the drifting scale's history: 3 days of baseline, then 17 of drift
 THROUGH_SHARE = 0.15  # trucks weighed again at the next site on their road (the paired comparison)
 MISSING_PHOTO_SHARE = 1 / 30
+GATES_FILE = "shaoxing_gates.json"
+GATE_OVERLOAD_SHARE = 0.03
 log = logging.getLogger("zhichao.demo")
 
 
-def load_network() -> dict[str, Any]:
-    text = resources.files("zhichao.data").joinpath("shaoxing_stations.json").read_text(encoding="utf-8")
+def load_network(name: str = "shaoxing_stations.json") -> dict[str, Any]:
+    """The 85 enforcement sites, or (``shaoxing_gates.json``) the highway entrance and freight-source scales."""
+    text = resources.files("zhichao.data").joinpath(name).read_text(encoding="utf-8")
     network: dict[str, Any] = json.loads(text)
     return network
 
@@ -93,9 +96,13 @@ class DemoTraffic(threading.Thread):
     time, so each record's arrival time is its hour's end and a silent station looks silent at once.
     """
 
-    def __init__(self, c: Container, network: dict[str, Any], backfill: timedelta, seed: int) -> None:
+    def __init__(self, c: Container, network: dict[str, Any], gates: dict[str, Any], backfill: timedelta,
+                 seed: int) -> None:
         super().__init__(name="demo-traffic", daemon=True)
         self._c = c
+        # highway entrances and freight sources: their own trucks (entrance scales see few overloads)
+        self._gates = Traffic(load_sim_stations(gates), random.Random(seed + 2), overload_share=GATE_OVERLOAD_SHARE,
+                              repeat_offenders=0)
         stations = load_sim_stations(network)
         self._faults = demo_faults(stations, c.clock())
         self._traffic = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE)
@@ -121,8 +128,9 @@ class DemoTraffic(threading.Thread):
         return accepted
 
     def _beat(self, start: datetime, end: datetime) -> None:
-        for station_id, at, body in self._traffic.heartbeats(start, end):
-            record_heartbeat(self._c.stations, station_id, body, now=at)
+        for traffic in (self._traffic, self._gates):
+            for station_id, at, body in traffic.heartbeats(start, end):
+                record_heartbeat(self._c.stations, station_id, body, now=at)
 
     def _upload_photos(self, batch: list[dict[str, object]]) -> None:
         """Upload the photos of the records reviewers will see (over the actionable line), as stations do.
@@ -165,8 +173,13 @@ class DemoTraffic(threading.Thread):
             self._tell_story()
         except ZhichaoError as exc:  # the story is a convenience: the demo runs without it
             log.warning("the demo's repeat offender was not told: %s", exc.message)
+        road_site = next(s.station_id for s in load_sim_stations(self._network)
+                         if s.county_code == "330603" and s.station_id not in self._avoid)
+        feed_direct(c.ingest_store, c.ingest_policy, demo_story.scenes(now, road_site), c.clock,
+                    after=self._upload_photos)
         history = self._backfill_history(now)
         accepted = self._feed(self._traffic, now - self._backfill, now)
+        self._feed(self._gates, now - self._backfill, now, photos=False)
         self._beat(now - timedelta(minutes=2), now)
         hours = self._backfill.total_seconds() / 3600
         print(f"  历史数据已生成：{accepted} 条过车记录（近 {hours:g} 小时）"
@@ -179,6 +192,7 @@ class DemoTraffic(threading.Thread):
         while not self.stop.wait(LIVE_TICK_S):
             now = c.clock()
             self._feed(self._traffic, last, now)
+            self._feed(self._gates, last, now, photos=False)
             self._beat(last, now)
             last = now
 
@@ -217,12 +231,13 @@ def run_demo(data_dir: str, *, host: str = "127.0.0.1", port: int = 8000, backfi
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     c = build(settings)
     upgrade(c.db)
-    network = load_network()
+    network, gates = load_network(), load_network(GATES_FILE)
     _register_network(c, network)
+    _register_network(c, gates)
     logins = _demo_logins(c)
     print(_banner(host, port, logins, settings.data_dir), flush=True)
     print(f"  模拟短信网关与钉钉机器人（已收到的通知）：{gateway.url}/_received", flush=True)
-    traffic = DemoTraffic(c, network, timedelta(hours=backfill_hours), seed)
+    traffic = DemoTraffic(c, network, gates, timedelta(hours=backfill_hours), seed)
     traffic.start()
     background.start(c, traffic.stop)
     try:

@@ -104,3 +104,38 @@ def _offence(c: Container, users: Mapping[str, User], station_id: str, record: d
     for who, action in TO_DECISION:
         version = int(c.cases.repo.case(case_id)["version"])  # type: ignore[index]
         cases.act_on_case(c.cases, users[who], case_id, action, version=version, now=moment, origin="demo")
+
+
+def _passage(station_id: str, record_id: str, at: datetime, plate: str, axles: list[int],
+             photos: bool = False) -> dict[str, Any]:
+    captured = at.isoformat()
+    gross = sum(axles)
+    record: dict[str, Any] = {
+        "record_id": record_id, "station_id": station_id, "lane": 1, "captured_at": captured, "plate": plate,
+        "plate_color": "yellow", "plate_confidence": 0.96, "speed_kmh": 18.0, "axle_count": 6,
+        "axle_weights_kg": axles, "gross_weight_kg": gross, "axle_groups": "1+2+3",
+        "vehicle_type": "articulated_train", "drive_axle": "tandem"}
+    if photos:
+        record["images"] = image_refs(("plate", "front", "side", "rear", "overview"),
+                                      card_body(station_id, record_id, captured, plate, gross), "yellow")
+    return record
+
+
+def scenes(now: datetime, road_site: str) -> list[dict[str, Any]]:
+    """Two scenes for the entrance and source pages, a few hours before ``now``:
+
+    - 浙D8E521 is turned back at the Keqiao entrance (57.2 t on 49 t: 117 %), and 40 minutes later weighed
+      within the line (47.1 t) at the Shaoxing entrance: it entered the highway after all;
+    - 浙D55503 leaves the Qianqing quarry at 62.3 t and is weighed at 62.1 t on the road an hour later: once
+      reviewers open the case, it is traced to the quarry (a source link for joint punishment).
+    """
+    heavy = [7_200, 10_100, 10_000, 10_000, 10_000, 9_900]
+    legal = [6_900, 8_100, 8_000, 8_000, 8_000, 8_100]
+    loaded = [7_300, 11_000, 11_000, 11_000, 11_000, 11_000]
+    return [
+        _passage("HW-KQ-001", "SCENE-1", now - timedelta(hours=3), "浙D8E521", heavy),
+        _passage("HW-YC-001", "SCENE-2", now - timedelta(hours=2, minutes=20), "浙D8E521", legal),
+        _passage("SRC-KQ-001", "SCENE-3", now - timedelta(hours=5), "浙D55503", loaded),
+        {**_passage(road_site, "SCENE-4", now - timedelta(hours=4), "浙D55503",
+                    [7_200, 11_000, 10_980, 11_000, 10_960, 10_960], photos=True), "speed_kmh": 61.0, "lane": 2},
+    ]

@@ -81,6 +81,13 @@ def test_the_demo_starts_on_a_fresh_directory_with_network_logins_and_traffic(tm
             ("vehicle", "art66_vehicle", 4), ("driver", "art66_driver", 4), ("source", "source_repeated", 4)}
         page = get(base + "/api/v1/parties/vehicle/" + urllib.parse.quote("浙D12345"), token)
         assert [c["state"] for c in page["cases"]] == ["decided"] * 4 and page["penalised_in_year"] == 4
+        # highway entrances: a truck turned back at one entrance enters through another; KPI 6 has trucks
+        days = "from=" + time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400)) + "&to=" + \
+            time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+        evaded = get(f"{base}/api/v1/entrance-refusals?{days}&entered_elsewhere=true", token)["refusals"]
+        assert ("HW-KQ-001", "SCENE-1", "HW-YC-001") in {
+            (r["station_id"], r["record_id"], r["entered_station_id"]) for r in evaded}
+        assert get(f"{base}/api/v1/kpis/highway?{days}", token)["kpis"][0]["denominator"] > 0
 
         sent = subprocess.run(
             [sys.executable, "-m", "zhichao.cli", "simulate", "--url", base, "--tokens",
