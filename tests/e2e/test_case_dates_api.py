@@ -364,7 +364,7 @@ def test_who_sees_the_parties_whole(desk: WorkflowDesk) -> None:
         assert not any(p.get("masked") for p in parties)
     owner, driver = desk.call("root", "GET", f"/cases/{case_id}").json()["parties"]
     assert {k: owner[k] for k in ("name", "id_number", "phone", "address", "masked")} == {
-        "name": "绍兴市某某运输有限公司", "id_number": "913306********EF1Q", "phone": "138****1234",
+        "name": "绍兴市某某运输有限公司", "id_number": "91330602MA2BCDEF1Q", "phone": "138****1234",
         "address": "浙江省绍兴市****", "masked": True}
     assert {k: driver[k] for k in ("name", "id_number", "phone", "address", "masked")} == {
         "name": "张**", "id_number": "330602********1230", "phone": "138****5678", "address": "浙江省绍兴市****",

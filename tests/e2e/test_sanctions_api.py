@@ -84,6 +84,12 @@ def test_a_repeat_offender_reaches_the_list_and_drops_off_after_two_years(desk: 
                                 ("source", "SX-SRC-001", "source_repeated", 4),
                                 ("vehicle", PLATE, "art66_vehicle", 4)]
     assert desk.sweep() == proposed  # a pending proposal is not made twice
+    # a reviewer reads the driver's identity number masked, in the list and on the vehicle's page
+    assert [s["party_key"] for s in desk.call("zhang", "GET", "/sanctions?kind=driver").json()["sanctions"]] == [
+        "330602********0127"]
+    seen = desk.call("zhang", "GET", f"/parties/vehicle/{PLATE}").json()
+    assert [p["key"] for p in seen["parties"]["driver"]] == ["330602********0127"]
+    assert DRIVER["id_number"] not in str(seen)
     vehicle = _id_of(desk, "vehicle")
     detail = desk.call("boss", "GET", "/sanctions?kind=vehicle").json()["sanctions"][0]
     assert detail["case_ids"] == cases and "第六十六条" in detail["basis"] and detail["window_from"] == "2025-09-02"

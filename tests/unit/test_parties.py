@@ -197,12 +197,12 @@ def test_other_roles_see_a_person_masked(viewer: str) -> None:
 
 
 @pytest.mark.parametrize("viewer", ["admin", "reviewer"])
-def test_a_units_name_is_not_masked(viewer: str) -> None:
+def test_a_units_name_and_credit_code_are_not_masked(viewer: str) -> None:
     assert masked(UNIT_OWNER, viewer) == {
-        "role": "owner", "name": "绍兴市某某运输有限公司", "id_number": "913306********EF1Q", "phone": "057******1234",
+        "role": "owner", "name": "绍兴市某某运输有限公司", "id_number": UNIT, "phone": "057******1234",
         "address": "浙江省绍兴市****", "licence": None, "masked": True}
     shown = masked(ENTERPRISE, viewer)
-    assert shown["name"] == "绍兴市某某物流有限公司" and shown["id_number"] == "913205********K768"
+    assert shown["name"] == "绍兴市某某物流有限公司" and shown["id_number"] == UNIT_SUZHOU  # public (GB 32100-2015)
     assert shown["phone"] is None and shown["address"] is None
 
 

@@ -3,7 +3,7 @@
 Pure: a party's fields are checked here (identity numbers by their check digits, phone numbers by
 their form) and masked here for roles that do not need them. Officers, legal reviewers and leaders
 prepare, review and sign the documents sent to the parties and see everything; every other role sees
-``张**``, ``330602********1234``, ``138****5678``.
+``张**``, ``330602********1234``, ``138****5678`` — but a unit's name and credit code in full (both public).
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ def masked(party: Mapping[str, Any], viewer_role: str) -> dict[str, Any]:
     # Units are named publicly; a person's name keeps its first character.
     if shown.get("role") in (OWNER, DRIVER) and not is_credit_code(str(shown.get("id_number") or "")):
         shown["name"] = name[:1] + "*" * max(1, len(name) - 1) if name else name
-    if shown.get("id_number"):
+    # A unit's unified social credit code is public (GB 32100-2015, the enterprise credit publicity system);
+    # a person's identity number is not.
+    if shown.get("id_number") and not is_credit_code(str(shown["id_number"])):
         shown["id_number"] = _mask_middle(str(shown["id_number"]), 6, 4)
     if shown.get("phone"):
         shown["phone"] = _mask_middle(str(shown["phone"]), 3, 4)

@@ -9,11 +9,12 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
 from zhichao.domain.cases import PENALISED_STATES, STATE_LABELS
-from zhichao.domain.parties import DRIVER, ENTERPRISE, OWNER, SOURCE, masked
+from zhichao.domain.parties import DRIVER, ENTERPRISE, FULL_VIEW_ROLES, OWNER, SOURCE, masked
 from zhichao.domain.plates import normalize_plate
 from zhichao.domain.sanctions import PARTY_KINDS, PARTY_LABELS, VEHICLE, year_back
 from zhichao.services.errors import InvalidInput, NotFound
 from zhichao.services.sanctions import SanctionContext, party_sanctions
+from zhichao.services.sanctions import shown_to as sanctions_shown_to
 
 
 class RegistryReader(Protocol):
@@ -22,6 +23,8 @@ class RegistryReader(Protocol):
     def many(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...
 
     def fleet_of(self, enterprise_code: str, limit: int = 500) -> list[dict[str, Any]]: ...
+
+    def fleet_size(self, enterprise_code: str) -> int: ...
 
 
 def party_key(kind: str, raw: str) -> str:
@@ -88,6 +91,7 @@ def party_page(ctx: SanctionContext, registries: RegistryReader, kind: str, raw_
         fleet = registries.fleet_of(key)
         start = year_back(today)
         page["fleet"] = fleet
+        page["fleet_registered"] = registries.fleet_size(key)  # the table shows the first 500
         page["overloading_vehicles"] = sorted({c["plate"] for c in cases if c["penalised"]
                                                and start <= date.fromisoformat(c["act_on"]) <= today})
     page["sanctions"] = party_sanctions(ctx, parties, today)
@@ -119,3 +123,16 @@ def _vehicle_parties(ctx: SanctionContext, registries: RegistryReader, vehicle: 
             out[kind].append({**shown, "cases": counts[(kind, k)]})
     return out
 
+
+
+def shown_to(page: Mapping[str, Any], viewer_role: str) -> dict[str, Any]:
+    """The page as ``viewer_role`` may read it over the API: the drivers' keys (identity numbers) masked
+    like their numbers for roles that do not prepare cases. (The console masks as it renders.)"""
+    out = dict(page)
+    if viewer_role in FULL_VIEW_ROLES:
+        return out
+    if "parties" in out:
+        out["parties"] = {kind: [{**p, "key": p.get("id_number")} if kind == DRIVER else p for p in found]
+                          for kind, found in out["parties"].items()}
+    out["sanctions"] = sanctions_shown_to(out["sanctions"], viewer_role)
+    return out

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
+from zhichao.domain.parties import DRIVER, FULL_VIEW_ROLES, masked
 from zhichao.domain.sanctions import (
     PARTY_KINDS,
     PARTY_LABELS,
-    VEHICLE,
     Offence,
     Proposal,
     is_listed,
@@ -180,5 +180,10 @@ def party_sanctions(ctx: SanctionContext, keys: Sequence[tuple[str, str]], today
     return [view(s, today) for s in sorted(ctx.repo.of_parties(keys), key=lambda s: -int(s["id"]))]
 
 
-def vehicle_listed(ctx: SanctionContext, plate: str, today: date) -> bool:
-    return any(s["listed"] for s in party_sanctions(ctx, [(VEHICLE, plate)], today))
+def shown_to(views: Sequence[Mapping[str, Any]], viewer_role: str) -> list[dict[str, Any]]:
+    """Sanctions as ``viewer_role`` may read them: a driver's identity number masked for roles that do not
+    prepare cases (domain/parties.py)."""
+    if viewer_role in FULL_VIEW_ROLES:
+        return [dict(v) for v in views]
+    return [{**v, "party_key": masked({"role": DRIVER, "id_number": v["party_key"]}, viewer_role)["id_number"]}
+            if v["party_kind"] == DRIVER else dict(v) for v in views]

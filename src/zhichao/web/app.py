@@ -27,7 +27,17 @@ from zhichao.web.api import (
     reviews,
     sanctions,
 )
-from zhichao.web.console import case_pages, device_pages, owner_pages, pages, review_pages, transfer_pages
+from zhichao.web.console import (
+    case_pages,
+    device_pages,
+    owner_pages,
+    pages,
+    party_pages,
+    registry_pages,
+    review_pages,
+    sanction_pages,
+    transfer_pages,
+)
 from zhichao.web.errors import status_of
 from zhichao.web.rate_limit import HeartbeatFastPath, HeartbeatGate, RateLimiter
 
@@ -103,6 +113,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(case_pages.router)
     app.include_router(owner_pages.router)
     app.include_router(transfer_pages.router)
+    app.include_router(registry_pages.router)
+    app.include_router(party_pages.router)
+    app.include_router(sanction_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

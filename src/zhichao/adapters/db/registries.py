@@ -86,15 +86,21 @@ class SqlRegistries:
         """Entries whose key or name contains ``text`` (all when empty), by key."""
         table, key = TABLES[kind], KEYS[kind]
         query = select(table).order_by(table.c[key]).limit(limit).offset(offset)
-        if text:
-            pattern = f"%{text}%"
+        if text:  # literally (``%`` and ``_`` are escaped), ignoring case on both databases
             named = table.c.owner_name if kind == VEHICLE else table.c.name
-            query = query.where(or_(table.c[key].like(pattern), named.like(pattern)))
+            query = query.where(or_(table.c[key].icontains(text, autoescape=True),
+                                    named.icontains(text, autoescape=True)))
         with self._db.reader.connect() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
+    def fleet_size(self, enterprise_code: str) -> int:
+        """How many registered vehicles an enterprise has."""
+        query = select(func.count()).select_from(vehicles).where(vehicles.c.enterprise_code == enterprise_code)
+        with self._db.reader.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def fleet_of(self, enterprise_code: str, limit: int = 500) -> list[dict[str, Any]]:
-        """The registered vehicles of an enterprise."""
+        """The registered vehicles of an enterprise, the first ``limit`` by plate."""
         query = select(vehicles).where(vehicles.c.enterprise_code == enterprise_code).order_by(vehicles.c.plate)
         with self._db.reader.connect() as conn:
             return [dict(row) for row in conn.execute(query.limit(limit)).mappings()]

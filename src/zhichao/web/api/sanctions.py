@@ -29,10 +29,10 @@ def _today(request: Request) -> Any:
 @router.get("/sanctions", summary="处罚建议与严重失信名单（listed=true：今日公布中的）")
 def list_sanctions(request: Request, state: str | None = None, kind: str | None = None, listed: bool = False,
                    limit: int = Query(200, ge=1, le=1000)) -> dict[str, Any]:
-    user_with_role(request, READ_ROLES)
+    user = user_with_role(request, READ_ROLES)
     c = container(request)
-    return {"sanctions": sanctions.listing(c.sanctions, _today(request), state=state, kind=kind, listed=listed,
-                                          limit=limit)}
+    found = sanctions.listing(c.sanctions, _today(request), state=state, kind=kind, listed=listed, limit=limit)
+    return {"sanctions": sanctions.shown_to(found, user.role)}
 
 
 class DecisionBody(BaseModel):
@@ -59,7 +59,8 @@ def sweep(request: Request) -> dict[str, Any]:
 def party(kind: str, key: str, request: Request) -> dict[str, Any]:
     user = user_with_role(request, READ_ROLES)
     c = container(request)
-    return four_parties.party_page(c.sanctions, c.registries, kind, key, _today(request), user.role)
+    page = four_parties.party_page(c.sanctions, c.registries, kind, key, _today(request), user.role)
+    return four_parties.shown_to(page, user.role)
 
 
 @router.put("/registries/{kind}/{key}", summary="登记或更正名录中的一条（JSON，字段同导入文件的列）")

@@ -17,7 +17,10 @@ from zhichao.domain.cases import STATE_LABELS
 from zhichao.domain.documents import KIND_TITLES
 from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.parties import FIELD_LABELS, PARTY_ROLES
+from zhichao.domain.registries import KIND_LABELS
+from zhichao.domain.registries import LABELS as REGISTRY_LABELS
 from zhichao.domain.rulesets import RULE_SETS, get_rule_set
+from zhichao.domain.sanctions import PARTY_LABELS
 
 ROLES: Mapping[str, str] = {
     "reviewer": "审核员", "officer": "执法员", "legal": "法制审核", "leader": "领导",
@@ -89,6 +92,13 @@ EVENT_STATES: Mapping[str, str] = {
     **CONDITIONS, **QUALITY, **TICKET_STATES, **CHECK_RESULTS, "enabled": "启用", "suspended": "暂停执法",
     "lifted": "恢复执法",
 }  # fmt: skip
+
+# Joint punishment (一超四罚): the registries, their columns, the parties sanctions name (rules and states are
+# labelled by services/sanctions.view, which the API shares).
+REGISTRIES: Mapping[str, str] = KIND_LABELS
+REGISTRY_COLUMNS: Mapping[str, str] = REGISTRY_LABELS
+SANCTION_PARTIES: Mapping[str, str] = PARTY_LABELS
+YES_NO: Mapping[bool, str] = {True: "是", False: "否"}
 
 UNREAD_PLATE = "未识别"
 NO_COUNTY = "未填区县"

@@ -51,7 +51,7 @@ _HEADERS = {
 
 def _static_version() -> str:
     digest = hashlib.sha256()
-    for name in ("console.css", "console.js", "cases.css"):
+    for name in ("console.css", "console.js", "cases.css", "parties.css"):
         path = HERE / "static" / name
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:10]
