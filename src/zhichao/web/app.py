@@ -30,6 +30,7 @@ from zhichao.web.api import (
 from zhichao.web.console import (
     case_pages,
     device_pages,
+    gate_pages,
     owner_pages,
     pages,
     party_pages,
@@ -116,6 +117,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(registry_pages.router)
     app.include_router(party_pages.router)
     app.include_router(sanction_pages.router)
+    app.include_router(gate_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
