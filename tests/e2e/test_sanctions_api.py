@@ -126,7 +126,8 @@ def test_a_repeat_offender_reaches_the_list_and_drops_off_after_two_years(desk: 
     assert desk.call("boss", "GET", "/sanctions?listed=true").json()["sanctions"] == []
     history = desk.call("boss", "GET", "/sanctions?kind=vehicle").json()["sanctions"]
     assert [(s["state"], s["state_label"], s["listed"]) for s in history] == [("confirmed", "公布期已满", False)]
-    assert desk.sweep() == [("source", "SX-SRC-001", "source_repeated", 4)]  # two years on: acts too old
+    assert desk.sweep() == []  # two years on, the acts are too old: the source's pending proposal lapsed
+    assert [s["state"] for s in desk.call("boss", "GET", "/sanctions?kind=source").json()["sanctions"]] == ["lapsed"]
     page = desk.call("boss", "GET", f"/parties/vehicle/{PLATE}").json()
     assert [c["id"] for c in page["cases"]] == cases[::-1]
     assert {k: [p["key"] for p in v] for k, v in page["parties"].items() if k != "owner"} == {
@@ -247,3 +248,18 @@ def test_one_registry_entry_is_entered_and_corrected_with_every_error_named(desk
     assert desk.c.registries.get("vehicle", "浙D66601")["axle_count"] == 4  # nothing stored
     assert desk.call("zhang", "PUT", "/registries/vehicle/浙D66601", json=entry).json()["error"]["code"] == \
         "role_not_allowed"
+
+
+def test_a_pending_proposal_lapses_when_a_case_behind_it_is_withdrawn(desk: SanctionDesk) -> None:
+    cases = [desk.offence(day, f"w{i}") for i, day in enumerate(("2026-03-01", "2026-03-02", "2026-03-03",
+                                                                  "2026-03-04"))]
+    assert ("vehicle", PLATE, "art66_vehicle", 4) in desk.sweep()
+    desk.ok("boss", cases[0], "withdraw", reason="复核发现称重数据异常，撤销处罚决定")
+    assert desk.sweep() == []  # three penalised overloads remain: nothing pending any more
+    lapsed = desk.call("boss", "GET", "/sanctions?state=lapsed").json()["sanctions"]
+    # (no registries here: the source named only by an unregistered code is not linked, nor proposed)
+    assert {(s["party_kind"], s["state_label"]) for s in lapsed} == {("vehicle", "已失效"), ("driver", "已失效")}
+    vehicle = next(s["id"] for s in lapsed if s["party_kind"] == "vehicle")
+    assert [e.action for e in desk.c.audit.for_subject(f"sanction:{vehicle}")] == ["sanction.lapse"]
+    refused = desk.call("boss", "POST", f"/sanctions/{vehicle}/confirm", json={})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "sanction_state")

@@ -4,7 +4,7 @@ published dishonesty list, and a party's page (its registry entry, its cases, it
 The sweep applies the pure rules (domain/sanctions.py) to the penalised cases linked to each party
 (``case_links``) in the rolling year ending today. A proposal is not made twice: not while one for the
 same party and rule is pending or published, nor when a leader already decided one built on the same
-cases or more. A leader confirms (published for two years from that day), rejects (with a reason) or lifts
+cases or more; a pending proposal the rules no longer make lapses (已失效). A leader confirms (published for two years from that day), rejects (with a reason) or lifts
 a published entry (with a reason: a revoked decision, a mistaken identity); each decision is a conditional
 update with its audit entry, and a decision on a vehicle rewrites the plate's check row in the same
 transaction. Entries are never deleted: the list on a day is the confirmed entries whose two years cover it.
@@ -32,8 +32,10 @@ from zhichao.domain.sanctions import (
 from zhichao.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from zhichao.services.ports import User
 
-PROPOSED, CONFIRMED, REJECTED, LIFTED = "proposed", "confirmed", "rejected", "lifted"
-STATE_LABELS: Mapping[str, str] = {PROPOSED: "待确认", CONFIRMED: "已公布", REJECTED: "未采纳", LIFTED: "已撤出"}
+PROPOSED, CONFIRMED, REJECTED, LIFTED, LAPSED = "proposed", "confirmed", "rejected", "lifted", "lapsed"
+STATE_LABELS: Mapping[str, str] = {PROPOSED: "待确认", CONFIRMED: "已公布", REJECTED: "未采纳", LIFTED: "已撤出",
+                                   LAPSED: "已失效"}
+LAPSE_NOTE = "规则已不再成立（案件撤销、当事人更正或违法行为已超出一年），建议自动失效"
 RULE_LABELS: Mapping[str, str] = {
     "art66_vehicle": "车辆一年内违法超限运输超过3次", "art66_driver": "驾驶人一年内违法超限运输超过3次",
     "art66_enterprise": "企业一年内违法超限车辆超过车辆总数10%", "source_repeated": "货运源头多次放行违法超限车辆",
@@ -110,7 +112,21 @@ def sweep(ctx: SanctionContext, today: date, now: datetime) -> list[Proposal]:
                    "judged_on": p.on, "window_from": p.window_from, "count": p.count, "threshold": p.threshold,
                    "fleet": p.fleet, "case_ids": list(p.case_ids), "state": PROPOSED, "proposed_at": now}
                   for p in new])
+    _lapse(ctx, {(p.party_kind, p.party_key, p.rule) for p in found}, now)
     return new
+
+
+def _lapse(ctx: SanctionContext, still: set[tuple[str, str, str]], now: datetime) -> None:
+    """Pending proposals the rules no longer make (a case withdrawn, a party corrected, an act that left the
+    rolling year) lapse: a leader is not asked to confirm what no longer holds."""
+    for s in ctx.repo.list(state=PROPOSED, limit=100_000):
+        if (s["party_kind"], s["party_key"], s["rule"]) in still:
+            continue
+        with ctx.repo.transaction() as tx:
+            if tx.decide(s["id"], PROPOSED, {"state": LAPSED, "decided_at": now, "note": LAPSE_NOTE}):
+                tx.audit(at=now, actor="system", origin="sweep", action="sanction.lapse",
+                         subject=f"sanction:{s['id']}", details={"party_kind": s["party_kind"],
+                                                                 "party_key": s["party_key"], "rule": s["rule"]})
 
 
 def decide(ctx: SanctionContext, user: User, sanction_id: int, action: str, *, now: datetime,
