@@ -45,7 +45,7 @@ HISTORY_DAYS = timedelta(days=20)  # the drifting scale's history: 3 days of bas
 THROUGH_SHARE = 0.15  # trucks weighed again at the next site on their road (the paired comparison)
 MISSING_PHOTO_SHARE = 1 / 30
 GATES_FILE = "shaoxing_gates.json"
-GATE_OVERLOAD_SHARE = 0.03
+GATE_OVERLOAD_SHARE = 0.01  # entrance scales turn most overloads back before they set off: fewer come
 log = logging.getLogger("zhichao.demo")
 
 

@@ -24,7 +24,7 @@ from zhichao.web.deps import container
 from zhichao.web.errors import status_of
 
 router = APIRouter(include_in_schema=False)
-LIST_LIMIT = 500
+LIST_LIMIT = 200
 ENTRANCE_DAYS = 7
 
 
@@ -71,7 +71,7 @@ def entrances_page(request: Request, start: str = "", end: str = "", evaded: str
                 for s, over, trucks in kpi.by_station]
     return _render(request, "entrances.html", {
         "user": user, "nav": "gates", "tab": "entrances", "start": first.isoformat(), "end": last.isoformat(),
-        "evaded": bool(evaded), "rows": rows, "stations": stations,
+        "evaded": bool(evaded), "rows": rows, "stations": stations, "limit": LIST_LIMIT,
         "kpi": {"value": _pct(kpi.numerator, kpi.denominator), "target": f"{kpi.target * 100:g}%" if kpi.target else
                 L.NOTHING, "numerator": kpi.numerator, "denominator": kpi.denominator, "rule": kpi.rule,
                 "met": kpi.value is not None and kpi.target is not None and kpi.value <= kpi.target},
