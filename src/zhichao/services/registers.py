@@ -111,6 +111,14 @@ def add_handlings(registers: Registers, entries: Sequence[Mapping[str, Any]], *,
     return len(rows)
 
 
+def csv_text(data: bytes) -> str:
+    """An uploaded CSV file's text: UTF-8, with or without the byte-order mark spreadsheet programs write."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("csv_encoding", "CSV 文件须为 UTF-8 编码（Excel 另存为“CSV UTF-8”）") from None
+
+
 def read_csv(text: str, fields: Sequence[str]) -> list[dict[str, str]]:
     """Rows of a CSV file with a header line naming (at least) the required ``fields``."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))

@@ -1,15 +1,15 @@
-"""Joint punishment's use cases: the daily sweep that proposes sanctions, a leader's decisions on them, the
-published dishonesty list, and a party's page (its registry entry, its cases, its sanctions).
+"""Joint punishment's use cases: the sweep that proposes sanctions, a leader's decisions on them, and the
+published dishonesty list (a party's page is services/four_parties.py).
 
 The sweep applies the pure rules (domain/sanctions.py) to the penalised cases linked to each party
 (``case_links``) in the rolling year ending today. A proposal is not made twice: not while one for the
 same party and rule is pending or published, nor when a leader already decided one built on the same
-cases or more; a pending proposal the rules no longer make lapses (已失效). A leader confirms (published for two years from that day), rejects (with a reason) or lifts
-a published entry (with a reason: a revoked decision, a mistaken identity); each decision is a conditional
-update with its audit entry, and a decision on a vehicle rewrites the plate's check row in the same
-transaction. Entries are never deleted: the list on a day is the confirmed entries whose two years cover it.
+cases or more; a pending proposal the rules no longer make lapses (已失效). A leader confirms (published
+for two years from that day), rejects (with a reason) or lifts a published entry (with a reason: a
+revoked decision, a mistaken identity); each decision is a conditional update with its audit entry, and
+a decision on a vehicle rewrites the plate's check row in the same transaction. Entries are never
+deleted: the list on a day is the confirmed entries whose two years cover it.
 """
-
 from __future__ import annotations
 
 import builtins

@@ -19,6 +19,7 @@ from zhichao.services import party_import
 from zhichao.services import payments as payment_service
 from zhichao.services import transfers as transfer_service
 from zhichao.services.errors import InvalidInput, NotFound
+from zhichao.services.registers import csv_text
 from zhichao.web.deps import container, read_body, read_form_file, user_with_role
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases (案件)"])
@@ -189,11 +190,7 @@ MAX_PARTY_IMPORT_BYTES = 16 * 1024 * 1024
 @parties_router.post("/import", summary="从登记名录导入当事人（UTF-8 CSV；一行有误则全部不导入）")
 async def import_parties(request: Request) -> dict[str, int]:
     user = await run_in_threadpool(user_with_role, request, frozenset({"officer", "leader", "admin"}))
-    body = await read_body(request, MAX_PARTY_IMPORT_BYTES)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput("csv_encoding", "CSV 文件须为 UTF-8 编码") from None
+    text = csv_text(await read_body(request, MAX_PARTY_IMPORT_BYTES))
     c = container(request)
     return await run_in_threadpool(party_import.import_parties, c.cases, user, text, now=c.clock(),
                                    origin=_origin(request))

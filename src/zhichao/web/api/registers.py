@@ -23,10 +23,7 @@ async def _entries(request: Request, required: tuple[str, ...]) -> list[dict[str
     body = await read_body(request, MAX_IMPORT_BYTES)
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind == "text/csv":
-        try:
-            return registers.read_csv(body.decode("utf-8"), required)
-        except UnicodeDecodeError:
-            raise InvalidInput("csv_encoding", "CSV 文件须为 UTF-8 编码") from None
+        return registers.read_csv(registers.csv_text(body), required)
     try:
         import json
 

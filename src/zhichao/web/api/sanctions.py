@@ -13,6 +13,7 @@ from zhichao.domain.registries import KINDS
 from zhichao.services import four_parties, registries, sanctions
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput
+from zhichao.services.registers import csv_text
 from zhichao.web.api.owner import client_of
 from zhichao.web.deps import container, read_body, user_with_role
 
@@ -82,10 +83,6 @@ async def import_registry(kind: str, request: Request) -> dict[str, int]:
     await run_in_threadpool(user_with_role, request, IMPORT_ROLES)
     if kind not in KINDS:
         raise InvalidInput("unknown_registry", f"未知的名录：{kind}（可选 {'、'.join(KINDS)}）")
-    body = await read_body(request, MAX_IMPORT_BYTES)
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("csv_encoding", "CSV 文件须为 UTF-8 编码") from None
+    text = csv_text(await read_body(request, MAX_IMPORT_BYTES))
     c = container(request)
     return await run_in_threadpool(registries.import_registry, c.registries, kind, text, now=c.clock())

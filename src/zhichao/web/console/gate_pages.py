@@ -5,7 +5,7 @@ Reads only."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,17 +43,23 @@ def _quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+def _period(request: Request, start: str, end: str, default_start: Callable[[date], date]
+            ) -> tuple[date, date, dict[str, str]]:
+    """The period asked for (``end`` defaults to today, ``start`` to ``default_start(end)``) and the
+    stations' names."""
+    c = container(request)
+    today = c.clock().astimezone(ZoneInfo(c.settings.display_timezone)).date()
+    last = _day(end, today)
+    return _day(start, default_start(last)), last, {s.station_id: s.name for s in c.stations.all()}
+
+
 @router.get("/entrances")
 def entrances_page(request: Request, start: str = "", end: str = "", evaded: str = "") -> Response:
     user = _gate(request)
     if isinstance(user, Response):
         return user
     c = container(request)
-    tz = ZoneInfo(c.settings.display_timezone)
-    today = c.clock().astimezone(tz).date()
-    last = _day(end, today)
-    first = _day(start, last - timedelta(days=ENTRANCE_DAYS - 1))
-    names = {s.station_id: s.name for s in c.stations.all()}
+    first, last, names = _period(request, start, end, lambda last: last - timedelta(days=ENTRANCE_DAYS - 1))
     try:
         kpi = entrance.highway_kpi(c.entrance, first, last, None)
         refusals = entrance.refusal_list(c.entrance, first, last, entered_elsewhere=True if evaded else None,
@@ -94,11 +100,7 @@ def sources_page(request: Request, start: str = "", end: str = "", code: str = "
     if isinstance(user, Response):
         return user
     c = container(request)
-    tz = ZoneInfo(c.settings.display_timezone)
-    today = c.clock().astimezone(tz).date()
-    last = _day(end, today)
-    first = _day(start, _quarter_start(last))
-    names = {s.station_id: s.name for s in c.stations.all()}
+    first, last, names = _period(request, start, end, _quarter_start)
     try:
         rows = _source_rows(sources.source_stats(c.sources, first, last), names)
         departures = sources.departures(c.sources, code, first, last, limit=LIST_LIMIT) if code else []

@@ -25,6 +25,7 @@ from zhichao.services import registries as registry_service
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput, PayloadTooLarge, PermissionDenied
 from zhichao.services.ports import User
+from zhichao.services.registers import csv_text
 from zhichao.web.api.sanctions import IMPORT_ROLES, MAX_IMPORT_BYTES
 from zhichao.web.console import labels as L
 from zhichao.web.console import party_view as V
@@ -117,13 +118,6 @@ def sample_file(name: str, request: Request) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("csv_encoding", "CSV 文件须为 UTF-8 编码（Excel 另存为“CSV UTF-8”）") from None
-
-
 @router.post("/registries/import")
 async def import_file(request: Request) -> Response:
     user = await run_in_threadpool(_poster, request, "/registries")
@@ -143,7 +137,7 @@ async def import_file(request: Request) -> Response:
         filename, data = file
         if len(data) > MAX_IMPORT_BYTES:
             raise PayloadTooLarge("too_large", f"文件超过 {MAX_IMPORT_BYTES // (1024 * 1024)} MB 的上限")
-        result = await run_in_threadpool(registry_service.import_registry, c.registries, kind, _decode(data),
+        result = await run_in_threadpool(registry_service.import_registry, c.registries, kind, csv_text(data),
                                          now=c.clock())
     except ZhichaoError as refused:
         shown = kind if kind in KINDS else VEHICLE
