@@ -2,12 +2,17 @@
 
 Set ``ZHICHAO_TEST_DATABASE_URL`` to a PostgreSQL server URL whose user may create databases
 (e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``). The schema is migrated once into a
-template database; each test gets a fresh copy of it (``CREATE DATABASE … TEMPLATE``).
+template database; each test gets a fresh copy of it (``CREATE DATABASE … TEMPLATE``). On SQLite, likewise,
+once into a template file per worker, copied for each test.
+
+Passwords in tests protect nothing: they are hashed with Argon2id at a small cost (``TEST_HASHING``), the
+same algorithm with other parameters, so that creating a test's users does not dominate its time.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,6 +29,7 @@ from zhichao.config import Settings
 PG_ADMIN_URL = os.environ.get("ZHICHAO_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_ADMIN_URL else [])
 TEMPLATE_DB = "zhichao_test_template"
+TEST_HASHING = {"password_hash_memory_kib": 1024, "password_hash_time_cost": 1}
 
 
 class FixedClock:
@@ -76,18 +82,27 @@ def drop_pg_database(name: str) -> None:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database file, one per worker (closed, so that it is one file without a journal)."""
+    s = Settings(data_dir=tmp_path_factory.mktemp("sqlite-template"))
+    db = open_database(s)
+    upgrade(db)
+    db.dispose()
+    return s.data_dir / "zhichao.sqlite3"
+
+
 @pytest.fixture(params=BACKENDS)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Settings for a fresh, migrated database of each backend."""
     if request.param == "sqlite":
-        s = Settings(data_dir=tmp_path / "data")
-        db = open_database(s)
-        upgrade(db)
-        db.dispose()
+        s = Settings(data_dir=tmp_path / "data", **TEST_HASHING)  # type: ignore[arg-type]
+        s.data_dir.mkdir(parents=True)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), s.data_dir / "zhichao.sqlite3")
         yield s
         return
     name, url = fresh_pg_database(request.getfixturevalue("pg_template"))
-    yield Settings(data_dir=tmp_path / "data", database_url=url)
+    yield Settings(data_dir=tmp_path / "data", database_url=url, **TEST_HASHING)  # type: ignore[arg-type]
     drop_pg_database(name)
 
 

@@ -187,7 +187,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         stations=stations,
         users=users,
         records=records,
-        hasher=Argon2Hasher(),
+        hasher=Argon2Hasher(settings.password_hash_memory_kib, settings.password_hash_time_cost),
         ingest_policy=IngestPolicy(
             rules=get_rule_set(settings.rule_set),
             max_batch_records=settings.max_batch_records,

@@ -131,6 +131,14 @@ class Settings:
                       "(`inspection-YYYY-MM-DD.csv`, `transfer-YYYY-MM-DD.csv`; the last 30 of each are kept). "
                       "Empty: `exports` under the data directory."),
     )
+    password_hash_memory_kib: int = field(
+        default=65_536,
+        metadata=_doc("Memory of each Argon2id password hash, in KiB (RFC 9106 low-memory profile: 64 MiB). Lower it "
+                      "only where passwords protect nothing (the test suite)."),
+    )
+    password_hash_time_cost: int = field(
+        default=3, metadata=_doc("Argon2id passes over that memory (RFC 9106: 3)."),
+    )
     display_timezone: str = field(
         default="Asia/Shanghai", metadata=_doc("Time zone in which times are shown to people.")
     )

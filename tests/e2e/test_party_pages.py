@@ -224,3 +224,21 @@ def test_the_sanctions_page_lists_the_rules_proposal_and_a_leader_confirms_it(de
     assert "近一年已处罚 4 次（自 2025-11-27）" in visible(vehicle.text) and "已超过 3 次" in vehicle.text
     sanction = row(vehicle.text, f'id="sanction-{proposal["id"]}"')
     assert sanction == f'{proposal["id"]} 车辆 浙D12345 车辆一年内违法超限运输超过3次 4 次 已撤出 —'
+
+
+def test_one_entry_is_registered_and_corrected_through_the_console_form(desk: WorkflowDesk) -> None:
+    wang = console(desk, "wang")
+    form = wang.get("/registries/entry?kind=vehicle")
+    assert form.status_code == 200 and "登记车辆" in visible(form.text) and 'name="engineering"' in form.text
+    bad = wang.post("/registries/entry", data={"kind": "vehicle", "plate": "浙D6660", "axle_count": "13"})
+    assert bad.status_code == 400
+    text = visible(bad.text)
+    assert "车牌号格式不正确：浙D6660" in text and "轴数应为 2–8 的整数：13" in text and "未保存" in text
+    assert desk.c.registries.count("vehicle") == 0
+    saved = wang.post("/registries/entry", data={"kind": "vehicle", "plate": "黄浙d66601", "axle_count": "4",
+                                                "engineering": "是", "owner_name": "绍兴市某运输公司"})
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/parties/vehicle/")
+    assert desk.c.registries.get("vehicle", "浙D66601")["engineering"] is True
+    again = wang.get("/registries/entry?kind=vehicle&key=浙D66601")
+    assert "更正车辆" in visible(again.text) and 'value="绍兴市某运输公司"' in again.text and "readonly" in again.text
+    assert console(desk, "zhang").get("/registries/entry?kind=vehicle").status_code == 403

@@ -34,6 +34,7 @@ from zhichao.web.console import (
     owner_pages,
     pages,
     party_pages,
+    registry_entry,
     registry_pages,
     review_pages,
     sanction_pages,
@@ -114,6 +115,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(case_pages.router)
     app.include_router(owner_pages.router)
     app.include_router(transfer_pages.router)
+    app.include_router(registry_entry.router)
     app.include_router(registry_pages.router)
     app.include_router(party_pages.router)
     app.include_router(sanction_pages.router)
