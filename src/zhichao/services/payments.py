@@ -102,6 +102,9 @@ def record_payment(ctx: CaseContext, *, case_id: int, method: str, reference: st
             raise NotFound("case_not_found", f"案件 {case_id} 不存在")
         state, version = current["state"], current["version"]
         if state not in PAYABLE_STATES:
+            again = tx.payment(method, reference)  # paid a moment ago by the same notification, sent twice at once
+            if again is not None and again["case_id"] == case_id:
+                return {"id": case_id, "state": state, "version": version, "duplicate": True}
             raise CaseRefused("not_payable", f"案件当前为「{STATE_LABELS[state]}」，作出处罚决定后才能登记缴款")
         if paid_on < current["decided_on"]:
             raise InvalidInput("date_before_previous", f"缴款日期早于处罚决定日期 {current['decided_on'].isoformat()}")
