@@ -19,8 +19,9 @@ Method
             due calls to idle connections). Latency runs from the call's scheduled time to the last byte of
             its answer, so a stalled server is charged for every call that waited (no coordinated omission).
             Each phase runs ``--warmup`` seconds (discarded) and then ``--seconds`` measured seconds. The load
-            starts ``--settle`` seconds after the server: its sanction sweep runs 30 s after start (then hourly)
-            and holds the interpreter for about a second, which is reported on its own, not mixed in. Every phase
+            starts ``--settle`` seconds after the server: the serving process runs its sanction sweep 30 s after
+            start (then hourly) and writes the partners' lists 120 s after start (then daily), each holding the
+            interpreter for a second or two; ``--parts`` times them on their own rather than mixing them in. Every phase
             reports the CPU that everything else on the machine used meanwhile; ``--wait-quiet S`` waits (up to S
             seconds) before each phase until the others are idle, for shared machines.
             Plates: 80 % registered vehicles with nothing against them, 15 % with unresolved cases, 5 % listed
@@ -34,11 +35,12 @@ Method
   parts   — ``--parts``: the check's pieces timed in this process against the same database (token look-up,
             plate normalisation, the row read, the answer, FastAPI's JSON rendering, the call log's flush),
             beside driver-level reference points (one round trip; the same row read on a held connection).
-  lean    — ``--servers serve lean`` also loads ``bench/serve_check_lean.py``, a bench-only launcher with the
-            proposed reads (token remembered for 5 s; the row read at driver level), to measure the proposal.
+  servers — ``--servers serve pool40 lean``: ``zhichao serve``; the same with ``ZHICHAO_DB_POOL_SIZE=40`` (as many
+            PostgreSQL connections as the thread pool has threads); ``bench/serve_check_lean.py``, a bench-only
+            launcher with the proposed reads (token remembered for 5 s; the row read at driver level).
 
     python bench/check_api.py --pg-url postgresql://postgres@127.0.0.1:5432/postgres [--rates 200 400]
-                              [--seconds 30] [--warmup 5] [--rounds 1] [--parts] [--servers serve lean]
+                              [--seconds 30] [--warmup 5] [--rounds 1] [--parts] [--servers serve pool40 lean]
                               [--only sqlite|postgresql] [--reseed] [--json-out F]
 """
 
@@ -719,9 +721,13 @@ def forget_earlier_runs(settings: Settings) -> None:
     db.dispose()
 
 
-# The servers a run may compare: the real one, and the bench-only launcher with the proposed lean reads.
+# The servers a run may compare: the real one; the real one with a PostgreSQL pool as large as the thread pool
+# that uses it (anyio runs sync routes on up to 40 threads; the default pool keeps 5 connections and closes the
+# overflow ones as they come back); and the bench-only launcher with the proposed lean reads.
 SERVERS: dict[str, list[str] | None] = {
-    "serve": None, "lean": [sys.executable, str(Path(__file__).with_name("serve_check_lean.py"))]}
+    "serve": None,
+    "pool40": ["env", "ZHICHAO_DB_POOL_SIZE=40", sys.executable, "-m", "zhichao.cli", "serve"],
+    "lean": [sys.executable, str(Path(__file__).with_name("serve_check_lean.py"))]}
 
 
 def load(backend: str, settings: Settings, s: Scale, args: argparse.Namespace) -> dict[str, Any]:
@@ -738,7 +744,7 @@ def load(backend: str, settings: Settings, s: Scale, args: argparse.Namespace) -
         time.sleep(2)
         server = ServerProcess(settings, command=SERVERS[variant]).start()
         assert server.proc is not None
-        time.sleep(args.settle)  # past the server's first sanction sweep (30 s after start), a one-off here
+        time.sleep(args.settle)  # past the server's startup jobs: hourly and daily ones, not the steady state
         rounds = []
         try:
             for round_no in range(args.rounds):
@@ -825,6 +831,18 @@ def parts(settings: Settings, s: Scale) -> dict[str, float]:
             passes.append((time.perf_counter() - t0) / len(raws) * 1e6)
         out[name] = round(sorted(passes)[2], 1)
         print(f"  {name}: {out[name]} µs", flush=True)
+    from zhichao import background
+    from zhichao.services import partner_exports
+
+    jobs = {  # what the serving process also runs, in its own threads, beside the API
+        "sanction sweep (30 s after start, then hourly)": lambda: background._sweep_sanctions(c),
+        "partners' lists written (120 s after start, then daily)": lambda: partner_exports.write_files(c.exports, now),
+    }
+    for name, job in jobs.items():
+        t0, cpu = time.perf_counter(), time.thread_time()
+        job()
+        out[name] = round((time.perf_counter() - t0) * 1e6)
+        print(f"  {name}: {out[name] / 1e6:.2f} s ({time.thread_time() - cpu:.2f} s CPU)", flush=True)
     for rate in (200, 400):  # the call log's background flush: one second of calls, in one transaction
         passes = []
         for _ in range(5):
@@ -894,8 +912,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="on a shared machine, wait up to this long before each phase for the others to be idle")
-    parser.add_argument("--settle", type=float, default=40.0,
-                        help="seconds between the server's start and the load: its first sanction sweep runs at 30 s")
+    parser.add_argument("--settle", type=float, default=130.0,
+                        help="seconds between the server's start and the load, past its startup jobs (sanction sweep "
+                             "at 30 s, partner lists at 120 s; --parts times them)")
     parser.add_argument("--servers", nargs="+", choices=sorted(SERVERS), default=["serve"],
                         help="lean: bench/serve_check_lean.py, the proposed reads (bench only)")
     parser.add_argument("--records", type=int, default=10_000_000, help="smaller for a trial (vehicles: a tenth)")
