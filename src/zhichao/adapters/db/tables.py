@@ -738,3 +738,112 @@ entrance_refusals = Table(
     Index("ix_entrance_refusals_plate_captured_at", "plate", "captured_at"),
     Index("ix_entrance_refusals_captured_at", "captured_at"),
 )
+
+# --- the command centre and 掌上执法 (docs/command-centre.md) ---
+
+# 布控: a plate an officer wants to hear about, with the reason and the last moment the watch holds.
+watchlist = Table(
+    "watchlist",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("plate", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("county_code", String(6)),  # the area whose officers are alerted; NULL: the whole city
+    Column("created_by", BigId, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("lifted_at", UtcDateTime),
+    Column("lifted_by", BigId),
+    Column("lift_reason", Text),
+    Index("ix_watchlist_plate", "plate"),
+)
+
+# Live alerts, one per vehicle per rule within the alert window (not one per lane or per record), with the
+# officers' handling: acknowledged, dispatched to an officer (指派), resolved with an outcome.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", String(24), nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("station_id", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("fired_at", UtcDateTime, nullable=False),
+    Column("county_code", String(6)),
+    Column("severity", SmallInteger, nullable=False),
+    Column("title", String(128), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("acked_by", BigId),
+    Column("acked_at", UtcDateTime),
+    Column("assigned_to", BigId),
+    Column("assigned_by", BigId),
+    Column("assigned_at", UtcDateTime),
+    Column("outcome", String(24)),
+    Column("outcome_note", Text),
+    Column("resolved_by", BigId),
+    Column("resolved_at", UtcDateTime),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_alerts_rule_plate_captured_at", "rule", "plate", "captured_at"),
+    Index("ix_alerts_fired_at", "fired_at"),
+    Index("ix_alerts_state", "state"),
+)
+
+# Which officers are on duty, and for which area (NULL: the whole city). One row per officer.
+officer_duty = Table(
+    "officer_duty",
+    metadata,
+    Column("user_id", BigId, primary_key=True),
+    Column("county_code", String(6)),
+    Column("since", UtcDateTime, nullable=False),
+    Column("until", UtcDateTime),  # NULL while on duty
+)
+
+# On-site inspections (检查记录). channel 'handheld' when recorded on the officers' phone page, 'desk' when
+# entered by desk staff; KPI 2 is handheld ÷ all. client_id makes a resend from a phone's queue harmless.
+inspections = Table(
+    "inspections",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("channel", String(8), nullable=False),
+    Column("officer_id", BigId, nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("plate_raw", String(32), nullable=False),
+    Column("inspected_at", UtcDateTime, nullable=False),
+    Column("place", String(128), nullable=False),
+    Column("county_code", String(6)),
+    Column("station_id", String(32)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("result", String(16), nullable=False),
+    Column("measured_weight_kg", Integer),
+    Column("limit_kg", Integer),
+    Column("cargo", String(64)),
+    Column("note", Text),
+    Column("photos", JSON, nullable=False),
+    Column("signature_sha256", String(64)),
+    Column("alert_id", BigId),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_inspections_inspected_at", "inspected_at"),
+    Index("ix_inspections_plate", "plate"),
+)
+
+# What the evasion detectors found (domain/evasion.py): suspicions for people to look at, never verdicts.
+# One row per kind, plate, station and first sighting, so running a detector again adds nothing.
+evasion_findings = Table(
+    "evasion_findings",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("station_id", String(32), nullable=False),
+    Column("first_at", UtcDateTime, nullable=False),
+    Column("last_at", UtcDateTime, nullable=False),
+    Column("found_at", UtcDateTime, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("state", String(12), nullable=False, server_default="open"),
+    UniqueConstraint("kind", "plate", "station_id", "first_at"),
+    Index("ix_evasion_findings_found_at", "found_at"),
+)
