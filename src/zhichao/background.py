@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from zhichao.bootstrap import Container
-from zhichao.services import outbox, partner_exports, sanctions
+from zhichao.domain.evasion_detectors import DETOUR, KINDS
+from zhichao.services import evasion, outbox, partner_exports, sanctions
 from zhichao.services.case_deadlines import sweep_deadlines
 from zhichao.services.reviews import sweep_evidence
 
@@ -23,6 +25,9 @@ QUALITY_FIRST_S = 60.0  # a restarted server judges the stations' data soon, not
 SANCTION_FIRST_S = 30.0
 EXPORT_EVERY_S = 24 * 3600.0
 EXPORT_FIRST_S = 120.0  # a restarted server writes today's lists soon (the files are dated: rewritten, not added)
+EVASION_SWEEP_S = 3600.0  # cloned and covered plates, straddling, crawling: yesterday and today, every hour
+EVASION_DETOUR_S = 24 * 3600.0  # detours read two weeks of passages: once a day
+EVASION_FIRST_S = 300.0
 
 
 def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str,
@@ -51,6 +56,13 @@ def _sweep_sanctions(c: Container) -> int:
     return len(sanctions.sweep(c.sanctions, now.astimezone(c.sanctions.tz).date(), now))
 
 
+def _sweep_evasion(c: Container, detours: bool) -> dict[str, int]:
+    now = c.clock()
+    today = now.astimezone(c.evasion.tz).date()
+    kinds = (DETOUR,) if detours else tuple(k for k in KINDS if k != DETOUR)
+    return evasion.sweep(c.evasion, today - timedelta(days=1), today, now, kinds)
+
+
 def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs of a serving process."""
     return [
@@ -68,8 +80,13 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         _every(float(c.settings.sanction_sweep_s), lambda: _sweep_sanctions(c), stop, "sanction-sweep",
                first_s=SANCTION_FIRST_S),
         _thread(lambda: c.checks.calls.run(stop), "partner-call-log"),
+        # live alerts: woken by each ingest commit, and looking every second for what other processes stored
+        _thread(lambda: c.alert_engine.run(stop), "alert-engine"),
         _every(EXPORT_EVERY_S, lambda: partner_exports.write_files(c.exports, c.clock()), stop, "partner-lists",
                first_s=EXPORT_FIRST_S),
+        # evasion findings (idempotent: a second process or a rerun adds nothing)
+        _every(EVASION_SWEEP_S, lambda: _sweep_evasion(c, False), stop, "evasion-sweep", first_s=EVASION_FIRST_S),
+        _every(EVASION_DETOUR_S, lambda: _sweep_evasion(c, True), stop, "detour-sweep", first_s=EVASION_FIRST_S),
     ]
 
 

@@ -9,13 +9,17 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from zhichao.adapters.db.alerts import SqlAlertStore
 from zhichao.adapters.db.audit import SqlAuditLog
 from zhichao.adapters.db.cases import SqlCaseRepository
+from zhichao.adapters.db.command import SqlCommandReader
 from zhichao.adapters.db.device_health import SqlDeviceRepository
 from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.entrance import SqlEntranceReader
+from zhichao.adapters.db.evasion import SqlEvasionStore
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
 from zhichao.adapters.db.ingest_store import SqlIngestStore
+from zhichao.adapters.db.inspections import SqlInspectionRepository
 from zhichao.adapters.db.outbox import SqlOutboxRepository
 from zhichao.adapters.db.plate_readings import SqlPlateReadingRepository
 from zhichao.adapters.db.registers import SqlRegisters
@@ -24,14 +28,17 @@ from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationReposito
 from zhichao.adapters.db.reviews import SqlReviewRepository
 from zhichao.adapters.db.sanctions import SqlPlateChecks, SqlSanctionRepository
 from zhichao.adapters.db.sources import SqlSourceReader
+from zhichao.adapters.db.trajectories import SqlTrajectoryReader
 from zhichao.adapters.evidence.filesystem import FilesystemEvidenceStore
 from zhichao.adapters.evidence.thumbnails import thumbnail_for
 from zhichao.adapters.notifiers.dingtalk import DingTalkRobot
 from zhichao.adapters.notifiers.email import SmtpMailer
 from zhichao.adapters.notifiers.post import PrintQueue
 from zhichao.adapters.notifiers.sms import SmsGateway
+from zhichao.adapters.ocr import RapidOcrReader
 from zhichao.adapters.passwords import Argon2Hasher
 from zhichao.config import Settings, SettingsError, load_settings
+from zhichao.domain.alerts import AlertPolicy
 from zhichao.domain.deadlines import Holidays, load_holidays
 from zhichao.domain.device_health import HealthPolicy
 from zhichao.domain.documents import Issuer
@@ -39,14 +46,18 @@ from zhichao.domain.evidence import EvidenceLimits
 from zhichao.domain.regions import RegionTable, load_regions
 from zhichao.domain.rulesets import get_rule_set
 from zhichao.domain.screening import ScreeningPolicy
+from zhichao.services.alerts import AlertContext, AlertEngine
 from zhichao.services.case_documents import CaseDocuments
 from zhichao.services.cases import CaseContext
+from zhichao.services.command import CommandContext
 from zhichao.services.device_health import DeviceContext
 from zhichao.services.devices import Devices
 from zhichao.services.entrance import EntranceContext
+from zhichao.services.evasion import EvasionContext
 from zhichao.services.evidence import EvidenceContext
 from zhichao.services.evidence_package import PackageContext
 from zhichao.services.ingest import IngestPolicy
+from zhichao.services.inspections import InspectionContext
 from zhichao.services.outbox import Notifier, OutboxContext, OutboxPolicy
 from zhichao.services.partner_check import CallLog, CheckContext, CheckPolicy, PartnerLimiter
 from zhichao.services.partner_exports import ExportContext
@@ -55,6 +66,7 @@ from zhichao.services.ports import EvidenceStore
 from zhichao.services.reviews import ReviewContext
 from zhichao.services.sanctions import SanctionContext
 from zhichao.services.sources import SourceContext
+from zhichao.services.trajectories import TrajectoryContext
 
 
 def evidence_store(settings: Settings) -> EvidenceStore:
@@ -145,8 +157,13 @@ class Container:
     sanctions: SanctionContext
     checks: CheckContext
     entrance: EntranceContext
+    evasion: EvasionContext
+    command: CommandContext
     sources: SourceContext
     exports: ExportContext
+    alerts: AlertContext
+    alert_engine: AlertEngine
+    inspections: InspectionContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -178,6 +195,11 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
                           grace=timedelta(seconds=settings.station_grace_s),
                           data_quiet=timedelta(seconds=settings.station_data_quiet_s))
     ingest_store = SqlIngestStore(db)
+    alert_context = AlertContext(
+        SqlAlertStore(db), stations, tz,
+        AlertPolicy(round(settings.alert_overload_min_pct * 100), timedelta(seconds=settings.alert_window_s)),
+        settings.alert_robot or None, settings.alert_robot_min_severity)
+    alert_engine = AlertEngine(alert_context, clock)
     devices = Devices(DeviceContext(SqlDeviceRepository(db), stations, tz, health, settings.device_alert_recipient,
                                     settings.device_default_mpe_pct), ingest_store.forget)
     return Container(
@@ -195,6 +217,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
             screening=screening,
             tz=tz,
             entrance_window=timedelta(seconds=settings.entrance_window_s),
+            after_commit=alert_engine.wake,
         ),
         health_policy=health,
         reviews=reviews,
@@ -211,9 +234,15 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         sanctions=SanctionContext(SqlSanctionRepository(db), tz, settings.source_max_per_year),
         checks=check_context(settings, db, tz),
         entrance=EntranceContext(SqlEntranceReader(db), tz),
+        evasion=EvasionContext(SqlEvasionStore(db), tz),
+        command=CommandContext(SqlCommandReader(db), stations, health,
+                               TrajectoryContext(SqlTrajectoryReader(db), stations, tz)),
         sources=SourceContext(SqlSourceReader(db), tz),
+        alerts=alert_context,
+        alert_engine=alert_engine,
         exports=ExportContext(SqlPlateChecks(db), tz, Path(settings.export_dir) if settings.export_dir
                               else settings.data_dir / "exports"),
+        inspections=InspectionContext(SqlInspectionRepository(db), store, tz, RapidOcrReader()),
         clock=clock,
     )
 

@@ -85,6 +85,24 @@ class Settings:
         metadata=_doc("DingTalk recipient (robot name) of station alerts: down and back up, data-quality warnings, "
                       "suspensions, certificate reminders."),
     )
+    alert_window_s: int = field(
+        default=1800,
+        metadata=_doc("A live alert fires once per vehicle per rule within this many seconds (lanes, nearby "
+                      "stations and resent batches do not repeat it)."),
+    )
+    alert_overload_min_pct: float = field(
+        default=30.0,
+        metadata=_doc("Actionable overloads at enforcement sites raise a live alert from this overload rate (%); 0: "
+                      "every actionable overload. The others go to review as before."),
+    )
+    alert_robot: str = field(
+        default="",
+        metadata=_doc("DingTalk recipient (robot name) of live alerts; empty: alerts go to the screens and phones "
+                      "only. Needs `ZHICHAO_DINGTALK_WEBHOOK_URL`."),
+    )
+    alert_robot_min_severity: int = field(
+        default=3, metadata=_doc("Live alerts of at least this severity (1–4) go to the DingTalk robot.")
+    )
     device_default_mpe_pct: float = field(
         default=5.0,
         metadata=_doc("Maximum permissible error (%) of a device whose accuracy class is not recorded (class 5 in "

@@ -7,6 +7,7 @@ A finding is a suspicion for a person to look at, never a verdict.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,3 +68,27 @@ def clone_reason(a: Sighting, b: Sighting, max_kmh: float = MAX_TRUCK_KMH) -> st
         return None
     hours = abs((b.at - a.at).total_seconds()) / 3600
     return TOO_FAST if km > max_kmh * hours else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClonePair:
+    """Two consecutive sightings of one plate that cannot be one vehicle, and why."""
+
+    first: Sighting
+    second: Sighting
+    reason: str
+
+
+def cloned_pairs(sightings: Sequence[Sighting], max_kmh: float = MAX_TRUCK_KMH) -> list[ClonePair]:
+    """The consecutive pairs of one plate's sightings (sorted here by time) that ``clone_reason`` refuses.
+
+    Consecutive pairs suffice: if each hop between neighbours in time is drivable, so is any longer one
+    (straight lines obey the triangle inequality), and a change of axles or colour shows between neighbours.
+    """
+    ordered = sorted(sightings, key=lambda s: (s.at, s.station_id))
+    out = []
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        reason = clone_reason(a, b, max_kmh)
+        if reason is not None:
+            out.append(ClonePair(a, b, reason))
+    return out

@@ -8,7 +8,7 @@ committed; rejected records are committed in the same transaction, with their ra
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -50,6 +50,8 @@ class IngestPolicy:
     screening: ScreeningPolicy = field(default_factory=ScreeningPolicy)
     tz: tzinfo = SHANGHAI  # where "the capture date" is reckoned (certificate validity)
     entrance_window: timedelta = timedelta(hours=24)  # a refused truck entering elsewhere within it is flagged
+    # called after each commit that stored records (the live alert engine's wake-up); must return at once
+    after_commit: Callable[[], None] | None = None
 
 
 @dataclass(slots=True)
@@ -229,6 +231,8 @@ def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datet
             tx.add_rejections(batch.rejections)
         latest = max((r.captured_at for r in new_rows), default=None)
         tx.touch_station(station_id, latest, now)
+    if new_rows and policy.after_commit is not None:
+        policy.after_commit()
     batch.result.accepted = len(new_rows)
     batch.result.duplicates += batch.judged - len(new_rows)
     return batch.result

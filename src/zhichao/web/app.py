@@ -13,12 +13,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
+from zhichao.web.alert_stream import AlertHub
 from zhichao.web.api import (
+    alerts,
     cases,
+    command,
     devices,
     entrances,
+    evasion,
     evidence,
     ingest,
+    inspections,
     owner,
     partners,
     payments,
@@ -29,8 +34,12 @@ from zhichao.web.api import (
 )
 from zhichao.web.console import (
     case_pages,
+    command_pages,
     device_pages,
+    evasion_pages,
     gate_pages,
+    inspection_pages,
+    mobile_pages,
     owner_pages,
     pages,
     party_pages,
@@ -39,6 +48,7 @@ from zhichao.web.console import (
     review_pages,
     sanction_pages,
     transfer_pages,
+    watch_pages,
 )
 from zhichao.web.errors import status_of
 from zhichao.web.rate_limit import HeartbeatFastPath, HeartbeatGate, RateLimiter
@@ -90,6 +100,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.owner_limiter = RateLimiter(container.settings.owner_lookups_per_minute)
+    app.state.alert_hub = AlertHub()
+    container.alerts.listeners.append(app.state.alert_hub.publish)
     app.state.heartbeat_gate = HeartbeatGate(container.settings.heartbeat_min_interval_s,
                                              lambda: container.clock().timestamp())
     app.add_middleware(HeartbeatFastPath, gate=app.state.heartbeat_gate)
@@ -100,6 +112,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(partners.router)
     app.include_router(sanctions.router)
     app.include_router(entrances.router)
+    app.include_router(evasion.router)
+    app.include_router(inspections.router)
+    app.include_router(alerts.router)
+    app.include_router(command.router)
     app.include_router(reviews.router)
     app.include_router(cases.router)
     app.include_router(cases.transfers_router)
@@ -120,6 +136,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(party_pages.router)
     app.include_router(sanction_pages.router)
     app.include_router(gate_pages.router)
+    app.include_router(evasion_pages.router)
+    app.include_router(inspection_pages.router)
+    app.include_router(mobile_pages.router)
+    app.include_router(command_pages.router)
+    app.include_router(watch_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -22,6 +22,9 @@ DOMAIN_STATUS = {
     "case_final": 409,
     "calendar_missing": 409,
     "date_missing": 409,
+    "alert_state": 409,
+    "not_assignee": 403,
+    "role_forbidden": 403,
 }
 
 
