@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from zhichao import demo_story
+from zhichao import demo_command, demo_story
 from zhichao.adapters.db.migrate import upgrade
 from zhichao.bootstrap import Container, build
 from zhichao.config import load_settings
@@ -25,6 +25,7 @@ from zhichao.domain.errors import ZhichaoError
 from zhichao.services import sanctions
 from zhichao.services.auth import ROLES, add_user, reset_credentials
 from zhichao.services.evidence import upload
+from zhichao.services.ports import User
 from zhichao.services.stations import record_heartbeat
 from zhichao.simulation.evidence import evidence_files
 from zhichao.simulation.faults import Drift, demo_faults, drift_neighbours
@@ -156,9 +157,12 @@ class DemoTraffic(threading.Thread):
             return 0
         return self._feed(self._history, now - HISTORY_DAYS, now - self._backfill, photos=False)
 
+    def _users(self) -> dict[str, User]:
+        return {name: found[0] for name, _, _ in DEMO_USERS if (found := self._c.users.by_username(name))}
+
     def _tell_story(self) -> None:
         c = self._c
-        users = {name: found[0] for name, _, _ in DEMO_USERS if (found := c.users.by_username(name))}
+        users = self._users()
         told = demo_story.tell(c, users, self._network, self._avoid)
         if told:
             now = c.clock()
@@ -177,6 +181,12 @@ class DemoTraffic(threading.Thread):
                          if s.county_code == "330603" and s.station_id not in self._avoid)
         feed_direct(c.ingest_store, c.ingest_policy, demo_story.scenes(now, road_site), c.clock,
                     after=self._upload_photos)
+        try:
+            line = demo_command.set_up(c, self._users(), self._network)
+            if line:
+                print(line, flush=True)
+        except ZhichaoError as exc:  # a convenience too
+            log.warning("the command centre's demo was not set up: %s", exc.message)
         history = self._backfill_history(now)
         accepted = self._feed(self._traffic, now - self._backfill, now)
         self._feed(self._gates, now - self._backfill, now, photos=False)
@@ -227,7 +237,7 @@ def run_demo(data_dir: str, *, host: str = "127.0.0.1", port: int = 8000, backfi
     settings = load_settings().with_overrides(
         data_dir=Path(data_dir).resolve(), database_url="", owner_portal_url=f"http://{host}:{port}/owner",
         sms_gateway_url=gateway.sms_url, sms_gateway_secret=SMS_SECRET,
-        dingtalk_webhook_url=gateway.robot_url, dingtalk_secret=ROBOT_SECRET)
+        dingtalk_webhook_url=gateway.robot_url, dingtalk_secret=ROBOT_SECRET, alert_robot="command-centre")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     c = build(settings)
     upgrade(c.db)

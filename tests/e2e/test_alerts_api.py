@@ -11,6 +11,7 @@ import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -242,3 +243,28 @@ def test_a_page_that_stops_reading_is_dropped_and_never_waited_for() -> None:
     overflow, other_queued, lines = asyncio.run(scenario())
     assert overflow and other_queued == 0  # another county's page was not sent a thing
     assert lines == ["retry: 3000\n\n"]  # the dropped page's stream ends; its browser reconnects and replays
+
+
+@pytest.mark.parametrize("console_options", [{"network": True}])
+def test_the_simulators_cloned_plate_raises_a_live_alert(desk: Desk) -> None:
+    from zhichao.simulation import evasion as inject
+    from zhichao.simulation.traffic import load_sim_stations
+
+    sims = {s.station_id: s for s in load_sim_stations(json.loads(desk.console.network_file.read_text("utf-8")))}
+    now = desk.c.clock()
+    first, second = inject.cloned_plate(sims["SX-YC-001"], sims["SX-XC-004"], now - timedelta(minutes=14))
+    for record in (first, second):  # each station sends its own record
+        desk.console.ingest(str(record["station_id"]), [record])
+        desk.c.alert_engine.step()
+    [clone] = [a for a in desk.alerts() if a["rule"] == "cloned_plate"]
+    assert clone["plate"] == inject.plate(1) and clone["record_id"] == second["record_id"]
+    assert clone["details"]["reason"] == "too_fast" and clone["details"]["earlier"]["station_id"] == "SX-YC-001"
+
+
+def test_history_uploaded_late_raises_no_alert(desk: Desk) -> None:
+    watch(desk)
+    # a station back from an outage uploads its last hours: the truck is long gone, no officer can reach it
+    desk.console.ingest("T-YC-01", [passage("OLD-1", WATCHED, LIGHT, ago_s=2 * 3600),
+                                    passage("OLD-2", "浙D88888", KING, ago_s=3600)])
+    desk.c.alert_engine.step()
+    assert desk.alerts() == []

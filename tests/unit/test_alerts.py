@@ -49,6 +49,16 @@ def test_passage_rules(p: Passage, expected: list[str]) -> None:
     assert rules_of(p) == expected
 
 
+@pytest.mark.parametrize(("age", "live"), [
+    (timedelta(0), True),
+    (timedelta(minutes=30), True),
+    (timedelta(minutes=30, seconds=1), False),  # a station uploading its history after an outage
+    (-timedelta(minutes=2), True),  # a station clock a little ahead
+])
+def test_only_recent_passages_alert(age: timedelta, live: bool) -> None:
+    assert A.is_live(T0 - age, T0, POLICY) is live
+
+
 def test_severe_overload_is_more_urgent() -> None:
     [mild] = alerts_for(passage(rate=3000, actionable=True), PlateStanding(), None, TODAY, POLICY)
     [severe] = alerts_for(passage(rate=10_000, actionable=True), PlateStanding(), None, TODAY, POLICY)

@@ -97,6 +97,14 @@ class PlateStanding:
 class AlertPolicy:
     overload_min_x100: int = 3000  # actionable overloads from 30 %; 0: every actionable overload
     window: timedelta = timedelta(minutes=30)
+    # an alert is for officers who can still reach the truck: a passage captured longer ago than this (a
+    # station uploading its history after an outage, a backfill) raises none; the sweeps still see it
+    max_age: timedelta = timedelta(minutes=30)
+
+
+def is_live(captured_at: datetime, now: datetime, policy: AlertPolicy) -> bool:
+    """Whether a passage is recent enough to alert."""
+    return now - captured_at <= policy.max_age
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,8 +148,9 @@ class AlertEngine:
         today = now.astimezone(self.ctx.tz).date()
         candidates: list[NewAlert] = []
         for p in passages:
-            candidates += rules.alerts_for(p, standings.get(p.plate, PlateStanding()), self._previous(p), today,
-                                           policy)
+            previous = self._previous(p)  # every passage is remembered, live or not, for the cloned-plate rule
+            if rules.is_live(p.captured_at, now, policy):
+                candidates += rules.alerts_for(p, standings.get(p.plate, PlateStanding()), previous, today, policy)
         if not candidates:
             return
         unknown = {(c.rule, c.passage.plate) for c in candidates} - self._alerted.keys()

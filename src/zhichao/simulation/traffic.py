@@ -8,6 +8,9 @@ Model (the numbers are the simulator's; plausible, not measured in Shaoxing):
 
 - Volume: each site's ``volume_per_day`` spread over the day by ``rhythm.HOURLY_VOLUME`` (night peak);
   counts per station-hour are Poisson.
+- Vehicles: a regular truck is based at one site: its plate is drawn from the numbers of that site (and it
+  is weighed again at the next site on its road as through traffic), so a plate never shows up at two
+  distant sites minutes apart unless a clone is injected (``evasion.py``).
 - Overloads: ``overload_share`` of all passages (by the true layout's limit), more at night. Only 12 %
   of each plate pool ever overloads, never light trucks. The rate over the limit is exponential (mean
   13 %; ~24 % of overloads exceed 20 %), with a 3 % tail of 40–140 % that yields a few 百吨王 (≥ 100 t).
@@ -20,7 +23,8 @@ Model (the numbers are the simulator's; plausible, not measured in Shaoxing):
   are unread (``""`` or a vendor literal); 1.5 % of read plates come in a raw vendor format.
 - Through traffic: ``through_share`` of regular passages are weighed again 5–40 min later at a station
   the truck drives on to: an adjacent station on the same road (by stake), else another of the county.
-  Same plate as first read, same class, each axle weight off by the scale's repeatability (sd 1 %), gross
+  Never sooner than the straight line between the two sites at 80 km/h. Same plate as first read, same
+  class, each axle weight off by the scale's repeatability (sd 1 %), gross
   their sum. A second passage is kept only within the first's local clock hour (so a split period gives
   the same records; about 60 % are kept) and when its station is not in an outage; it is numbered
   ``P{n}`` at its station and draws from a stream per origin station-hour.
@@ -44,6 +48,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from zhichao.domain.evasion import km_between
 from zhichao.simulation import passages
 from zhichao.simulation.faults import Fault, Faults
 from zhichao.simulation.passages import Site, Vehicle
@@ -61,6 +66,7 @@ OFFENDER_TRIPS_PER_DAY = 6.0
 OFFENDER_MAX_SHARE = 0.4  # of all overloads, so the requested overload share still holds
 _OUTAGE_MEAN_H = 5.0
 THROUGH_DELAY_S = (300.0, 2400.0)  # from one site to the next one the truck crosses
+THROUGH_MAX_KMH = 80.0  # never sooner than the straight line at this speed allows (no false cloned plates)
 _CST_S = 8 * 3600
 _CST = timezone(timedelta(seconds=_CST_S))
 # (true local second, station index, vehicle, record) of a regular passage that may be weighed again
@@ -81,6 +87,8 @@ class SimStation:
     county_code: str = ""
     road: str = ""
     stake_m: int | None = None
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,21 +256,33 @@ class Traffic:
             index = bisect.bisect(self._volume_cum, rng.random() * self._volume_cum[-1])
             if not self._silent(index, t):
                 break
-        vehicle, rate = self._regular(rng, hour)
+        vehicle, rate = self._regular(rng, hour, index)
         return index, vehicle, rate
 
     def _offender_share(self) -> float:
         return len(self._offenders) * self._trips_per_day / self._volume_cum[-1]
 
-    def _regular(self, rng: random.Random, hour: int) -> tuple[Vehicle, float | None]:
-        """A vehicle from the plate pools, and how far over its limit it is (None: legal)."""
+    def _local(self, u: float, size: int, home: int) -> int:
+        """Vehicle number ``u`` of ``size`` among those based at station ``home``: a regular truck works
+        round one site (and drives on to the next as through traffic), so one plate is never seen at two
+        distant sites minutes apart unless the simulator injects it (simulation/evasion.py)."""
+        n = len(self._stations)
+        per_site = size // n
+        return int(u * per_site) * n + home if per_site else int(u * size)
+
+    def _regular(self, rng: random.Random, hour: int, home: int) -> tuple[Vehicle, float | None]:
+        """A vehicle based at station ``home`` from the plate pools, and how far over its limit it is (None:
+        legal)."""
         rand = rng.random
         pool = POOLS[bisect.bisect(_POOL_CUMULATIVE, rand() * _POOL_CUMULATIVE[-1])]
         if rand() >= self._overload_p * OVERLOAD_BY_HOUR[hour % 24]:
-            number = int(rand() * pool.size)
+            number = self._local(rand(), pool.size, home)
             return Vehicle(pool, number, class_of(number)), None
+        tries = 0
         while True:  # overloads come from the pool's overload-prone vehicles, never light trucks
-            number = int(rand() * pool.prone)
+            # (a small pool has few prone trucks per site, perhaps only light ones: then any of the pool's)
+            tries += 1
+            number = self._local(rand(), pool.prone, home) if tries <= 4 else int(rand() * pool.prone)
             vclass = class_of(number)
             if not vclass.light:
                 return Vehicle(pool, number, vclass), _overload_rate(rng)
@@ -305,7 +325,7 @@ class Traffic:
             when = stamp(t)
             if j < 0:
                 rng = streams[i]
-                vehicle, rate = self._regular(rng, hour)
+                vehicle, rate = self._regular(rng, hour, i)
             else:
                 rng = orng
                 vehicle, rate = self._offenders[j].vehicle, _offender_rate(rng)
@@ -327,7 +347,7 @@ class Traffic:
             if rng.random() >= self._through or not targets:
                 continue
             k = targets[int(rng.random() * len(targets))]
-            later = t + rng.uniform(*THROUGH_DELAY_S)
+            later = t + max(rng.uniform(*THROUGH_DELAY_S), self._least_delay_s(i, k))
             seed = rng.getrandbits(64)
             if later < (hour + 1) * 3600 and not self._silent(k, later) and (self._only is None or k in self._only):
                 plans.append((later, k, seed, vehicle, first))
@@ -339,6 +359,13 @@ class Traffic:
             out.append((later, passages.again(random.Random(seed), self._sites[k], stamp(later), f"P{seqs[k]}",
                                               vehicle, first, self._unread)))
         return out
+
+    def _least_delay_s(self, a: int, b: int) -> float:
+        """The least time a truck takes from station `a` to `b`: the straight line at THROUGH_MAX_KMH."""
+        one, two = self._stations[a], self._stations[b]
+        if one.lat is None or one.lon is None or two.lat is None or two.lon is None:
+            return 0.0
+        return km_between(one.lat, one.lon, two.lat, two.lon) / THROUGH_MAX_KMH * 3600
 
     def _silent_window(self, index: int, hour: int) -> tuple[float, float] | None:
         """The part of `hour` in which station `index` is silent, if any (one window per hour)."""
@@ -393,7 +420,7 @@ def load_sim_stations(data: Mapping[str, Any]) -> list[SimStation]:
         out.append(SimStation(str(raw["station_id"]), int(raw["lanes"]), "enabled",
                               round(int(raw["lanes"]) * 600 * factor * spread),
                               str(raw.get("direction", "双向")), str(raw.get("county_code", "")), road,
-                              _stake_m(str(raw.get("stake", "")))))
+                              _stake_m(str(raw.get("stake", ""))), raw.get("lat"), raw.get("lon")))
     return out
 
 

@@ -45,7 +45,7 @@ def _context(c: Container, user: User, start: str, end: str, county: str, channe
     kind = channel if channel in CHANNELS else None
     rows = inspections.list_inspections(c.inspections, first, last, county=area, channel=kind, limit=LIST_LIMIT)
     kpi = inspections.handheld_kpi(c.inspections, first, last, area)
-    return {"user": user, "nav": "inspections", "start": first.isoformat(), "end": last.isoformat(),
+    return {"user": user, "nav": "command", "start": first.isoformat(), "end": last.isoformat(),
             "county": area or "", "channel": kind or "", "counties": sorted(L.COUNTIES.items()),
             "channels": list(CHANNELS.items()), "results": list(RESULTS.items()), "limit": LIST_LIMIT,
             "stations": [{"id": s.station_id, "name": s.name} for s in c.stations.all()],
