@@ -102,15 +102,17 @@ class DemoTraffic(threading.Thread):
         super().__init__(name="demo-traffic", daemon=True)
         self._c = c
         # highway entrances and freight sources: their own trucks (entrance scales see few overloads)
-        self._gates = Traffic(load_sim_stations(gates), random.Random(seed + 2), overload_share=GATE_OVERLOAD_SHARE,
-                              repeat_offenders=0)
-        stations = load_sim_stations(network)
+        stations, gate_stations = load_sim_stations(network), load_sim_stations(gates)
+        fleet = len(stations) + len(gate_stations)  # the two simulators' trucks are based at different sites
+        self._gates = Traffic(gate_stations, random.Random(seed + 2), overload_share=GATE_OVERLOAD_SHARE,
+                              repeat_offenders=0, fleet=(len(stations), fleet))
         self._faults = demo_faults(stations, c.clock())
-        self._traffic = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE)
+        self._traffic = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE,
+                                fleet=(0, fleet))
         drifting = next(f for f in self._faults if isinstance(f, Drift))
         history = set(drift_neighbours(stations, drifting))
         self._history = Traffic(stations, random.Random(seed), faults=self._faults, through_share=THROUGH_SHARE,
-                                only=history)
+                                only=history, fleet=(0, fleet))
         self._drifting = drifting.station_id
         self._avoid = history | {f.station_id for f in self._faults}  # the story's site must be trustworthy
         self._network = network

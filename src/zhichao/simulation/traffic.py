@@ -15,7 +15,8 @@ Model (the numbers are the simulator's; plausible, not measured in Shaoxing):
   of each plate pool ever overloads, never light trucks. The rate over the limit is exponential (mean
   13 %; ~24 % of overloads exceed 20 %), with a 3 % tail of 40–140 % that yields a few 百吨王 (≥ 100 t).
 - Repeat offenders: a fixed pool of heavy trucks (mostly 浙D 6-axle trains and 8x4 dump trucks), each
-  driving a route of 2–5 sites in one county about 6 times a day, overloaded on 85 % of trips by a
+  driving a route of 2–5 sites in one county (one site each half-day, in turn) about 6 times a day, overloaded
+  on 85 % of trips by a
   lot (mean 50 %). Their overloads count towards ``overload_share`` (at most 40 % of them).
 - Outages: a station falls silent for 2–8 h on some days, so that about ``outage_share`` of
   station-hours are silent.
@@ -96,6 +97,11 @@ class _Offender:
     vehicle: Vehicle
     route: tuple[int, ...]  # station indexes
 
+    def site_on(self, half_day: int) -> int:
+        """The route's site the truck crosses in local half-day ``half_day``: one each half-day, in turn, so that
+        it is not seen at two sites minutes apart (which would look like a cloned plate)."""
+        return self.route[half_day % len(self.route)]
+
 
 def _overload_rate(rng: random.Random) -> float:
     if rng.random() < 0.03:
@@ -115,12 +121,15 @@ class Traffic:
     def __init__(self, stations: Sequence[SimStation], rng: random.Random, overload_share: float = 0.04,
                  unread_share: float = 0.02, outage_share: float = 0.03, repeat_offenders: int = 25, *,
                  faults: Sequence[Fault] = (), through_share: float = 0.0,
-                 only: Collection[str] | None = None) -> None:
+                 only: Collection[str] | None = None, fleet: tuple[int, int] | None = None) -> None:
         for name, share in (("overload_share", overload_share), ("unread_share", unread_share),
                             ("outage_share", outage_share), ("through_share", through_share)):
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {share}")
         self._stations = [s for s in stations if s.state == "enabled"]
+        # (the index of this network's first site, the sites of all networks): trucks of two simulators
+        # running side by side (the demo's roads and its highway entrances) are based at different sites
+        self._first_site, self._all_sites = fleet or (0, len(self._stations))
         self._faults = Faults(faults)
         self._through = through_share
         self._next_sites = [self._next_sites_of(i) for i in range(len(self._stations))]
@@ -249,7 +258,7 @@ class Traffic:
     def _live_pick(self, rng: random.Random, hour: int, t: float) -> tuple[int, Vehicle, float | None]:
         if self._offenders and rng.random() < self._offender_share():
             offender = rng.choice(self._offenders)
-            index = rng.choice(offender.route)
+            index = offender.site_on(hour // 12)
             if not self._silent(index, t):
                 return index, offender.vehicle, _offender_rate(rng)
         for _ in range(10):  # a silent station sends nothing: pick another
@@ -266,9 +275,9 @@ class Traffic:
         """Vehicle number ``u`` of ``size`` among those based at station ``home``: a regular truck works
         round one site (and drives on to the next as through traffic), so one plate is never seen at two
         distant sites minutes apart unless the simulator injects it (simulation/evasion.py)."""
-        n = len(self._stations)
+        n = self._all_sites
         per_site = size // n
-        return int(u * per_site) * n + home if per_site else int(u * size)
+        return int(u * per_site) * n + self._first_site + home if per_site else int(u * size)
 
     def _regular(self, rng: random.Random, hour: int, home: int) -> tuple[Vehicle, float | None]:
         """A vehicle based at station ``home`` from the plate pools, and how far over its limit it is (None:
@@ -303,7 +312,7 @@ class Traffic:
         orng = random.Random(f"{self._seed}:offenders:{hour}")
         for j, offender in enumerate(self._offenders):
             for _ in range(poisson(orng, self._trips_per_day / 24 * HOURLY_VOLUME[hour % 24])):
-                events.append((hour * 3600 + orng.random() * 3600, orng.choice(offender.route), j))
+                events.append((hour * 3600 + orng.random() * 3600, offender.site_on(hour // 12), j))
         if only is not None:
             events = [e for e in events if e[1] in only]
         events.sort()
