@@ -24,7 +24,8 @@ Model (the numbers are the simulator's; plausible, not measured in Shaoxing):
   are unread (``""`` or a vendor literal); 1.5 % of read plates come in a raw vendor format.
 - Through traffic: ``through_share`` of regular passages are weighed again 5–40 min later at a station
   the truck drives on to: an adjacent station on the same road (by stake), else another of the county.
-  Never sooner than the straight line between the two sites at 80 km/h. Same plate as first read, same
+  Never sooner than the straight line between the two sites at 80 km/h, and not when the truck passes its
+  own site again within half an hour of it. Same plate as first read, same
   class, each axle weight off by the scale's repeatability (sd 1 %), gross
   their sum. A second passage is kept only within the first's local clock hour (so a split period gives
   the same records; about 60 % are kept) and when its station is not in an outage; it is numbered
@@ -67,6 +68,7 @@ OFFENDER_TRIPS_PER_DAY = 6.0
 OFFENDER_MAX_SHARE = 0.4  # of all overloads, so the requested overload share still holds
 _OUTAGE_MEAN_H = 5.0
 THROUGH_DELAY_S = (300.0, 2400.0)  # from one site to the next one the truck crosses
+THROUGH_BUSY_S = 1800.0  # no through passage within this of another passage of the truck at its own site
 THROUGH_MAX_KMH = 80.0  # never sooner than the straight line at this speed allows (no false cloned plates)
 _CST_S = 8 * 3600
 _CST = timezone(timedelta(seconds=_CST_S))
@@ -348,6 +350,9 @@ class Traffic:
         station within the hour, in time order. Each origin station-hour draws from its own stream."""
         streams: dict[int, random.Random] = {}
         plans: list[tuple[float, int, int, Vehicle, dict[str, object]]] = []
+        seen: dict[Vehicle, list[float]] = {}  # when each vehicle passes its own site this hour
+        for t, _, vehicle, _ in firsts:
+            seen.setdefault(vehicle, []).append(t)
         for t, i, vehicle, first in firsts:
             rng = streams.get(i)
             if rng is None:
@@ -358,7 +363,10 @@ class Traffic:
             k = targets[int(rng.random() * len(targets))]
             later = t + max(rng.uniform(*THROUGH_DELAY_S), self._least_delay_s(i, k))
             seed = rng.getrandbits(64)
-            if later < (hour + 1) * 3600 and not self._silent(k, later) and (self._only is None or k in self._only):
+            # a truck seen again at its own site close to that time was not on the road to the next one
+            busy = any(u != t and abs(u - later) < THROUGH_BUSY_S for u in seen[vehicle])
+            if (later < (hour + 1) * 3600 and not busy and not self._silent(k, later)
+                    and (self._only is None or k in self._only)):
                 plans.append((later, k, seed, vehicle, first))
         plans.sort(key=lambda plan: (plan[0], plan[1]))
         seqs: dict[int, int] = {}
