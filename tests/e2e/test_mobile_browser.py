@@ -195,3 +195,52 @@ def test_the_offline_queue_survives_the_page_being_closed(browser: Any, app_cont
         expect(later.locator("#queue")).to_be_hidden()
         assert [r["place"] for r in stored(c)] == ["G104 K1552"]
         context.close()
+
+
+def test_an_officer_on_duty_receives_an_alert_and_handles_the_dispatch(browser: Any,
+                                                                       app_container: Container) -> None:
+    """Go on duty from the phone; a watched truck passes; the alert arrives on the open page by itself; the
+    officer acknowledges it, a leader dispatches it to them, they accept and report the outcome."""
+    from playwright.sync_api import expect
+
+    from zhichao.services import alerts
+
+    c = app_container
+    officer, password, _ = add_user(c.users, c.hasher, "xiaozhao", "officer", now=c.clock(), display_name="赵执法")
+    leader, _, _ = add_user(c.users, c.hasher, "boss", "leader", now=c.clock(), display_name="刘队长")
+    today = c.clock().astimezone(c.alerts.tz).date()
+    alerts.add_watch(c.alerts, leader, "浙D66666", "涉嫌逃避检测", today + timedelta(days=7), None, c.clock(), "test")
+    c.alert_engine.step()  # the passages already stored raise nothing
+    errors: list[str] = []
+    with serve(create_app(c)) as url:
+        page = browser.new_context(**PHONE).new_page()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(url + "/login?next=/m")
+        log_in(page, "xiaozhao", password)
+        expect(page.locator("#duty-state")).to_have_text("未上岗")
+        page.locator("#duty-toggle").click()
+        expect(page.locator("#duty-state")).to_contain_text("在岗")
+        assert [o["name"] for o in alerts.on_duty(c.alerts)] == ["赵执法"]
+
+        page.goto(url + "/m/alerts")
+        expect(page.locator("#alerts-status")).to_have_text("暂无告警")
+        passage = record("w1", "M-YC-01", plate="浙D66666", captured_at=c.clock().isoformat())
+        assert accept_batch(c.ingest_store, "M-YC-01", body(passage), now=c.clock(),
+                            policy=c.ingest_policy).accepted == 1
+        c.alert_engine.step()
+        item = page.locator("#alerts li").first
+        expect(item).to_contain_text("布控车辆 浙D66666")
+        expect(item).to_contain_text("待处理")
+        item.get_by_role("button", name="确认").click()
+        expect(item).to_contain_text("已确认")
+        [alert] = alerts.list_alerts(c.alerts)
+        alerts.act_on_alert(c.alerts, leader, alert["id"], "assign", {"officer_id": officer.id}, c.clock(), "test")
+        expect(item).to_contain_text("指派：赵执法")
+        item.get_by_role("button", name="接受指派").click()
+        expect(item).to_contain_text("处置中")
+        item.get_by_label("处置结果").select_option("intercepted")
+        item.get_by_role("button", name="处置结果").click()
+        expect(item).to_contain_text("已处置")
+        _shot(page, "08-alert-handled.png")
+    assert alerts.list_alerts(c.alerts)[0]["outcome"] == "intercepted"
+    assert errors == []
