@@ -102,6 +102,12 @@ class AlertPolicy:
     max_age: timedelta = timedelta(minutes=30)
 
 
+def may_alert(gross_weight_kg: int, actionable: bool, overload_rate_x100: int, policy: AlertPolicy) -> bool:
+    """Whether the weights alone may raise an alert (a 百吨王 or a serious overload, wherever it was weighed):
+    the cheap first look of the engine; ``alerts_for`` decides."""
+    return gross_weight_kg >= GROSS_100T_KG or (actionable and overload_rate_x100 >= max(policy.overload_min_x100, 1))
+
+
 def is_live(captured_at: datetime, now: datetime, policy: AlertPolicy) -> bool:
     """Whether a passage is recent enough to alert."""
     return now - captured_at <= policy.max_age

@@ -35,8 +35,13 @@ BATCH = 2000
 HOLE_WAIT_S = 30.0
 MAX_HOLES = 5000
 LOOK_BACK = timedelta(minutes=10)  # a restarted engine alerts the records captured this long before it started
-MAX_PLATES = 500_000  # last sightings kept for the cloned-plate rule (about 100 MB at most)
+MAX_PLATES = 300_000  # last sightings kept for the cloned-plate rule (about 60 MB at most)
+# a clone shows only while the second sighting comes sooner than a truck could drive between the stations:
+# within a city (or a province's region) two hours is more than that
+CLONE_HORIZON = timedelta(hours=2)
 STATIONS_TTL_S = 60.0
+HOT_TTL_S = 5.0  # plates with a watch or a check row (unresolved cases, the list), re-read this often
+Seen = tuple[str, str, Any, int, str]  # station, record id, captured at (as the driver gives it), axles, colour
 Listener = Callable[[str, dict[str, Any]], None]
 
 
@@ -49,6 +54,7 @@ class AlertContext:
     robot: str | None
     robot_min_severity: int
     listeners: list[Listener] = field(default_factory=list)
+    watch_version: int = 0  # bumped when a watch is set or lifted here, so the engine re-reads the watched plates
 
     def publish(self, event: str, view: dict[str, Any]) -> None:
         for listener in list(self.listeners):
@@ -69,7 +75,10 @@ class AlertEngine:
         self._wake = threading.Event()
         self._cursor: int | None = None
         self._holes: dict[int, float] = {}
-        self._last_seen: OrderedDict[str, Passage] = OrderedDict()
+        self._last_seen: OrderedDict[str, Seen] = OrderedDict()  # plate → its latest sighting
+        self._hot: set[str] = set()
+        self._hot_at = -HOT_TTL_S
+        self._hot_version = -1
         self._alerted: dict[tuple[str, str], datetime] = {}
         self._stations: dict[str, Station] = {}
         self._stations_at = -STATIONS_TTL_S
@@ -96,10 +105,9 @@ class AlertEngine:
         if self._cursor is None:
             self._cursor = self.ctx.store.first_id_since(now - LOOK_BACK)
         rows = self.ctx.store.passages(self._cursor, self._holes.keys(), BATCH)
-        self._advance([r.id for r in rows])
-        passages = [p for p in (self._passage(r) for r in rows) if p is not None]
-        if passages:
-            self._raise(passages, now)
+        self._advance([r[0] for r in rows])
+        if rows:
+            self._raise(self._candidates(rows, now), now)
         return len(rows)
 
     def _advance(self, ids: list[int]) -> None:
@@ -118,39 +126,73 @@ class AlertEngine:
         while len(self._holes) > MAX_HOLES:
             self._holes.pop(next(iter(self._holes)))
 
-    def _station(self, station_id: str) -> Station | None:
-        if time.monotonic() - self._stations_at > STATIONS_TTL_S or station_id not in self._stations:
+    def _refresh(self, now: datetime) -> None:
+        """The stations, and the plates with a watch or a check row, re-read every few seconds (at once after a
+        watch is set or lifted in this process)."""
+        tick = time.monotonic()
+        if tick - self._stations_at > STATIONS_TTL_S:
             self._stations = {s.station_id: s for s in self.ctx.stations.all()}
-            self._stations_at = time.monotonic()
-        return self._stations.get(station_id)
+            self._stations_at = tick
+        if tick - self._hot_at > HOT_TTL_S or self._hot_version != self.ctx.watch_version:
+            self._hot_version = self.ctx.watch_version
+            self._hot = self.ctx.store.hot_plates(now)
+            self._hot_at = tick
 
-    def _passage(self, row: Any) -> Passage | None:
-        if not row.plate:
-            return None
-        s = self._station(row.station_id)
-        return Passage(row.station_id, row.record_id, row.plate, row.plate_color, row.captured_at, row.axle_count,
-                       row.gross_weight_kg, row.limit_kg, row.overload_rate_x100, bool(row.actionable),
-                       s.kind if s else "site", s.county_code if s else None, s.name if s else row.station_id,
-                       s.lat if s else None, s.lon if s else None)
+    def _passage(self, row: tuple[Any, ...]) -> Passage:
+        _, station_id, record_id, plate, colour, at, axles, gross, limit, rate, actionable = row
+        s = self._stations.get(station_id)
+        return Passage(station_id, record_id, plate, colour, self.ctx.store.to_time(at), axles, gross, limit, rate,
+                       bool(actionable), s.kind if s else "site", s.county_code if s else None,
+                       s.name if s else station_id, s.lat if s else None, s.lon if s else None)
 
-    def _previous(self, p: Passage) -> Passage | None:
-        before = self._last_seen.get(p.plate)
-        if before is None or p.captured_at >= before.captured_at:
-            self._last_seen[p.plate] = p
-            self._last_seen.move_to_end(p.plate)
-            if len(self._last_seen) > MAX_PLATES:
-                self._last_seen.popitem(last=False)
-        return before
+    def _earlier(self, seen: Seen, plate: str) -> Passage:
+        return self._passage((0, seen[0], seen[1], plate, seen[4], seen[2], seen[3], 0, 0, 0, False))
 
-    def _raise(self, passages: list[Passage], now: datetime) -> None:
+    def _candidates(self, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Passage, Passage | None]]:
+        """The passages that may raise an alert, each with the plate's earlier sighting when it could be a
+        clone. Most records can raise nothing and cost a dictionary look-up: every record is remembered for the
+        cloned-plate rule, but a Passage is made only for a plate watched or checked, a heavy or seriously
+        overloaded truck, or a plate last seen elsewhere or otherwise. Times stay as the driver gives them
+        until a Passage is made (``raw_time``)."""
+        self._refresh(now)
+        policy, seen_at, hot, store = self.ctx.policy, self._last_seen, self._hot, self.ctx.store
+        live_from = store.raw_time(now - policy.max_age)
+        found: list[tuple[Passage, Passage | None]] = []
+        newest = None
+        for row in rows:
+            _, station_id, record_id, plate, colour, at, axles, gross, _, rate, actionable = row
+            if not plate:
+                continue
+            before = seen_at.get(plate)
+            if before is None or at >= before[2]:
+                seen_at[plate] = (station_id, record_id, at, axles, colour)
+                seen_at.move_to_end(plate)
+                newest = at if newest is None or at > newest else newest
+            if at < live_from:
+                continue
+            other = before is not None and (before[0] != station_id or before[3] != axles or before[4] != colour)
+            if other or plate in hot or rules.may_alert(gross, bool(actionable), rate, policy):
+                found.append((self._passage(row), self._earlier(before, plate) if other and before else None))
+        self._forget_sightings(None if newest is None else store.to_time(newest))
+        return found
+
+    def _forget_sightings(self, newest: datetime | None) -> None:
+        """Keep the sightings a clone could still be told from (``CLONE_HORIZON``), and at most ``MAX_PLATES``."""
+        seen_at = self._last_seen
+        horizon = None if newest is None else self.ctx.store.raw_time(newest - CLONE_HORIZON)
+        while seen_at and (len(seen_at) > MAX_PLATES or (
+                horizon is not None and next(iter(seen_at.values()))[2] < horizon)):
+            seen_at.popitem(last=False)
+
+    def _raise(self, found: list[tuple[Passage, Passage | None]], now: datetime) -> None:
+        if not found:
+            return
         policy = self.ctx.policy
-        standings = self.ctx.store.standings({p.plate for p in passages}, now)
+        standings = self.ctx.store.standings({p.plate for p, _ in found if p.plate in self._hot}, now)
         today = now.astimezone(self.ctx.tz).date()
         candidates: list[NewAlert] = []
-        for p in passages:
-            previous = self._previous(p)  # every passage is remembered, live or not, for the cloned-plate rule
-            if rules.is_live(p.captured_at, now, policy):
-                candidates += rules.alerts_for(p, standings.get(p.plate, PlateStanding()), previous, today, policy)
+        for p, previous in found:
+            candidates += rules.alerts_for(p, standings.get(p.plate, PlateStanding()), previous, today, policy)
         if not candidates:
             return
         unknown = {(c.rule, c.passage.plate) for c in candidates} - self._alerted.keys()
@@ -282,6 +324,7 @@ def add_watch(ctx: AlertContext, user: User, plate: str, reason: str, ends_on: d
     row = ctx.store.add_watch({"plate": watch.plate, "reason": watch.reason, "county_code": watch.county_code,
                                "created_by": user.id, "created_at": now, "ends_at": watch.ends_at},
                               actor=f"user:{user.id}", origin=origin)
+    ctx.watch_version += 1
     return _watch_view(row, now, ctx.tz)
 
 
@@ -297,6 +340,7 @@ def lift_watch(ctx: AlertContext, user: User, watch_id: int, reason: str, now: d
     row = ctx.store.lift_watch(watch_id, user.id, reason[:200], now, actor=f"user:{user.id}", origin=origin)
     if row is None:
         raise Conflict("watch_lifted", "该布控已撤销")
+    ctx.watch_version += 1
     return _watch_view(row, now, ctx.tz)
 
 

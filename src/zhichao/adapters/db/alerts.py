@@ -4,7 +4,7 @@ the alerts with their handling, the watchlist and the officers on duty."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
@@ -12,11 +12,12 @@ from sqlalchemy import func, insert, or_, select, update
 from zhichao.adapters.db import audit, outbox
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import alerts, officer_duty, plate_checks, records, users, watchlist
+from zhichao.adapters.db.types import sqlite_text
 from zhichao.domain.alerts import OPEN, NewAlert, PlateStanding
 
 a, w, d, rc = alerts.c, watchlist.c, officer_duty.c, records.c
-PASSAGE_COLUMNS = (rc.id, rc.station_id, rc.record_id, rc.plate, rc.plate_color, rc.captured_at, rc.axle_count,
-                   rc.gross_weight_kg, rc.limit_kg, rc.overload_rate_x100, rc.actionable)
+PASSAGE_FIELDS = ("id", "station_id", "record_id", "plate", "plate_color", "captured_at", "axle_count",
+                  "gross_weight_kg", "limit_kg", "overload_rate_x100", "actionable")
 
 
 class SqlAlertStore:
@@ -34,14 +35,31 @@ class SqlAlertStore:
                 return int(first) - 1
             return int(conn.execute(select(func.max(rc.id))).scalar() or 0)
 
-    def passages(self, after_id: int, also: Collection[int], limit: int) -> list[Any]:
+    def passages(self, after_id: int, also: Collection[int], limit: int) -> list[tuple[Any, ...]]:
         """Records with an id above ``after_id``, and those among ``also`` (ids skipped earlier because their
-        transaction had not committed yet), in id order."""
-        condition = rc.id > after_id
-        if also:
-            condition = or_(condition, rc.id.in_(sorted(also)))
+        transaction had not committed yet), in id order, as driver tuples in ``PASSAGE_FIELDS`` order: this
+        read sees every record, so it skips SQLAlchemy's row objects. ``captured_at`` stays as the driver
+        gives it (``raw_time``, ``to_time``)."""
         with self._db.reader.connect() as conn:
-            return list(conn.execute(select(*PASSAGE_COLUMNS).where(condition).order_by(rc.id).limit(limit)))
+            sqlite = conn.dialect.name == "sqlite"
+            mark = "?" if sqlite else "%s"
+            where = f"id > {mark}" + (f" OR id IN ({', '.join([mark] * len(also))})" if also else "")
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(f"SELECT {', '.join(PASSAGE_FIELDS)} FROM records WHERE {where} ORDER BY id LIMIT "
+                               f"{int(limit)}", (after_id, *sorted(also)))
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+
+    def raw_time(self, moment: datetime) -> Any:
+        """``moment`` as ``passages`` gives times (text on SQLite, whose text order is time order)."""
+        return sqlite_text(moment) if self._db.dialect == "sqlite" else moment
+
+    def to_time(self, raw: Any) -> datetime:
+        if isinstance(raw, str):
+            return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+        return raw.astimezone(UTC)  # type: ignore[no-any-return]
 
     def standings(self, plates: Collection[str], now: datetime) -> dict[str, PlateStanding]:
         """Active watches and check rows of these plates; plates with neither are left out."""
@@ -60,9 +78,12 @@ class SqlAlertStore:
                                  int(getattr(checks.get(p), "unresolved_cases", 0) or 0))
                 for p in set(watches) | set(checks)}
 
-    def watched_plates(self, now: datetime) -> set[str]:
+    def hot_plates(self, now: datetime) -> set[str]:
+        """The plates with an active watch or a check row (unresolved cases, a listing): the only ones whose
+        standing the engine needs to read."""
         with self._db.reader.connect() as conn:
-            return set(conn.execute(select(w.plate).where(w.lifted_at.is_(None), w.ends_at > now)).scalars())
+            watched = conn.execute(select(w.plate).where(w.lifted_at.is_(None), w.ends_at > now)).scalars()
+            return set(watched) | set(conn.execute(select(plate_checks.c.plate)).scalars())
 
     def last_alerted(self, keys: Iterable[tuple[str, str]], since: datetime) -> dict[tuple[str, str], datetime]:
         """The latest passage time already alerted per (rule, plate) since ``since``."""
