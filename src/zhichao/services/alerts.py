@@ -2,10 +2,13 @@
 
 Ingest never waits for alerts. After each commit it wakes the engine (``AlertEngine.wake``); the engine
 also looks every second, so records stored by another process are alerted too. It reads the records
-stored since its last look by id, in one query, with the plates' watches and check rows in two more,
-applies the pure rules (domain/alerts.py), skips what an alert of the same rule already covers for the
-plate within the window, stores the alerts (with their DingTalk notice in the same transaction) and only
-then hands them to its listeners: the browsers' event streams (web/alert_stream.py).
+stored since its last look by id, in one driver-level query. Most records can raise nothing: each costs a
+dictionary look-up (its plate's last sighting, kept for the cloned-plate rule). The few that may alert
+(a watched or checked plate, a heavy or seriously overloaded truck, a plate last seen elsewhere) go
+through the pure rules (domain/alerts.py), with the standing of their plates read in one more query. The
+engine skips what an alert of the same rule already covers for the plate within the window, stores the
+alerts (with their DingTalk notice in the same transaction) and only then hands them to its listeners:
+the browsers' event streams (web/alert_stream.py).
 
 On PostgreSQL ids are taken when a row is inserted but become visible at commit, so a record with a
 lower id can appear after a higher one has been read. The engine keeps the ids it jumped over for
@@ -93,8 +96,9 @@ class AlertEngine:
             self._wake.wait(POLL_S)
             self._wake.clear()
             try:
-                while self.step() >= BATCH and not stop.is_set():
-                    pass
+                more = True
+                while more and not stop.is_set():  # a backlog is read BATCH records at a time
+                    more = self.step() >= BATCH
             except Exception:  # noqa: BLE001 — a bad moment (database restarting) is retried at the next tick
                 log.exception("alert engine step failed; retrying")
                 stop.wait(POLL_S)
