@@ -268,3 +268,21 @@ def test_history_uploaded_late_raises_no_alert(desk: Desk) -> None:
                                     passage("OLD-2", "浙D88888", KING, ago_s=3600)])
     desk.c.alert_engine.step()
     assert desk.alerts() == []
+
+
+def test_an_officer_on_duty_sees_the_alerts_of_their_area(desk: Desk) -> None:
+    watch(desk)  # the whole city's officers
+    watch(desk, "浙D66666", county="330603")  # 柯桥区's officers, wherever the truck is
+    desk.console.ingest("T-YC-01", [passage("W-1", WATCHED, LIGHT, ago_s=40),  # stations in 越城区
+                                    passage("W-2", "浙D66666", LIGHT, lane=2, ago_s=35),
+                                    passage("K-1", "浙D88888", KING, lane=3, ago_s=30)])
+    desk.c.alert_engine.step()
+    areas = {(a["plate"], a["rule"]): a["county_code"] for a in desk.alerts()}
+    assert areas == {(WATCHED, "watchlist"): None, ("浙D66666", "watchlist"): "330603",
+                     ("浙D88888", "gross_100t"): "330602", ("浙D88888", "overload"): "330602"}
+    assert desk.call("officer1", "POST", "/duty", json={"on": True, "county": "330603"}).status_code == 200
+    mine = desk.call("officer1", "GET", "/alerts").json()["alerts"]
+    assert sorted(a["plate"] for a in mine) == sorted([WATCHED, "浙D66666"])
+    assert len(desk.call("officer2", "GET", "/alerts").json()["alerts"]) == 4  # not on duty: everything
+    shown = desk.call("officer1", "GET", "/alerts", params={"county": "330602"}).json()["alerts"]
+    assert sorted(a["plate"] for a in shown) == sorted([WATCHED, "浙D88888", "浙D88888"])

@@ -71,10 +71,19 @@ def test_severe_overload_is_more_urgent() -> None:
     (PlateStanding(listed_until=TODAY - timedelta(days=1)), []),
     (PlateStanding(unresolved_cases=1), [A.UNRESOLVED]),
     (PlateStanding(unresolved_cases=0), []),
-    (PlateStanding(((1, "a"),), TODAY, 2), [A.WATCHLIST, A.BLACKLISTED, A.UNRESOLVED]),
+    (PlateStanding(((1, "a"),), None, TODAY, 2), [A.WATCHLIST, A.BLACKLISTED, A.UNRESOLVED]),
 ])
 def test_standing_rules(standing: PlateStanding, expected: list[str]) -> None:
     assert rules_of(passage(kind="highway"), standing) == expected
+
+
+@pytest.mark.parametrize(("area", "expected"), [
+    (None, {A.WATCHLIST: None, A.GROSS_100T: "330602"}),  # a city-wide watch: every officer on duty
+    ("330603", {A.WATCHLIST: "330603", A.GROSS_100T: "330602"}),  # the watch's area, wherever the truck is
+])
+def test_whose_officers_an_alert_goes_to(area: str | None, expected: dict[str, str | None]) -> None:
+    found = alerts_for(passage(gross=101_000), PlateStanding(((7, "r"),), area), None, TODAY, POLICY)
+    assert {a.rule: a.county_code for a in found} == expected
 
 
 def test_watch_alert_carries_the_reasons() -> None:

@@ -89,6 +89,7 @@ class PlateStanding:
     """What the command centre knows of a plate beyond the passage: its watches and its check row."""
 
     watch_reasons: tuple[tuple[int, str], ...] = ()  # (watch id, reason) of the watches active now
+    watch_area: str | None = None  # the county all those watches name; None: the whole city
     listed_until: date | None = None
     unresolved_cases: int = 0
 
@@ -120,6 +121,7 @@ class NewAlert:
     severity: int
     title: str
     details: dict[str, Any] = field(default_factory=dict)
+    county_code: str | None = None  # whose officers receive it (None: every officer on duty)
 
 
 def _title(rule: str, p: Passage) -> str:
@@ -135,7 +137,9 @@ def alerts_for(p: Passage, standing: PlateStanding, previous: Passage | None, to
     found: list[NewAlert] = []
 
     def add(rule: str, details: dict[str, Any], severity: int | None = None) -> None:
-        found.append(NewAlert(rule, p, severity or SEVERITY[rule], _title(rule, p), details))
+        # a watch alerts the officers of the area it names, wherever the truck is; the others, where it is
+        area = standing.watch_area if rule == WATCHLIST else p.county_code
+        found.append(NewAlert(rule, p, severity or SEVERITY[rule], _title(rule, p), details, area))
 
     weights = {"gross_weight_kg": p.gross_weight_kg, "limit_kg": p.limit_kg,
                "overload_pct": p.overload_rate_x100 / 100}

@@ -67,14 +67,17 @@ class SqlAlertStore:
             return {}
         wanted = sorted(plates)
         watches: dict[str, list[tuple[int, str]]] = {}
+        areas: dict[str, set[str | None]] = {}
         with self._db.reader.connect() as conn:
-            for row in conn.execute(select(w.id, w.plate, w.reason).where(
+            for row in conn.execute(select(w.id, w.plate, w.reason, w.county_code).where(
                     w.plate.in_(wanted), w.lifted_at.is_(None), w.ends_at > now).order_by(w.id)):
                 watches.setdefault(row.plate, []).append((row.id, row.reason))
+                areas.setdefault(row.plate, set()).add(row.county_code)
             checks = {row.plate: row for row in conn.execute(
                 select(plate_checks.c.plate, plate_checks.c.listed_until, plate_checks.c.unresolved_cases)
                 .where(plate_checks.c.plate.in_(wanted)))}
-        return {p: PlateStanding(tuple(watches.get(p, ())), getattr(checks.get(p), "listed_until", None),
+        return {p: PlateStanding(tuple(watches.get(p, ())), _one(areas.get(p, set())),
+                                 getattr(checks.get(p), "listed_until", None),
                                  int(getattr(checks.get(p), "unresolved_cases", 0) or 0))
                 for p in set(watches) | set(checks)}
 
@@ -106,7 +109,7 @@ class SqlAlertStore:
             for alert in new:
                 p = alert.passage
                 values = {"rule": alert.rule, "plate": p.plate, "station_id": p.station_id, "record_id": p.record_id,
-                          "captured_at": p.captured_at, "fired_at": now, "county_code": p.county_code,
+                          "captured_at": p.captured_at, "fired_at": now, "county_code": alert.county_code,
                           "severity": alert.severity, "title": alert.title, "details": alert.details,
                           "state": OPEN, "version": 1}
                 alert_id = conn.execute(insert(alerts).values(**values).returning(a.id)).scalar_one()
@@ -227,3 +230,8 @@ class SqlAlertStore:
         with self._db.reader.connect() as conn:
             row = conn.execute(select(officer_duty).where(d.user_id == user_id)).first()
         return dict(row._mapping) if row else None
+
+
+def _one(areas: set[str | None]) -> str | None:
+    """The county the watches of a plate name, when they all name the same one; else the whole city."""
+    return next(iter(areas)) if len(areas) == 1 else None

@@ -24,11 +24,14 @@ County = Annotated[str | None, Query(pattern=r"^\d{6}$")]
 REPLAY_LIMIT = 200
 
 
-@router.get("/alerts", summary="告警列表（state=active：未处置的；新的在前）")
+@router.get("/alerts", summary="告警列表（state=active：未处置的；新的在前；在岗执法人员默认只看本区域）")
 def list_alerts(request: Request, state: str | None = None, county: County = None,
                 limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
-    user_with_role(request, READ_ROLES)
-    return {"alerts": alerts.list_alerts(container(request).alerts, state=state, county=county, limit=limit)}
+    user = user_with_role(request, READ_ROLES)
+    c = container(request)
+    if county is None and user.role == "officer":
+        county = alerts.duty_area(c.alerts, user)
+    return {"alerts": alerts.list_alerts(c.alerts, state=state, county=county, limit=limit)}
 
 
 @router.get("/alerts/stream", summary="告警实时推送（text/event-stream；事件 alert、alert_update）",
