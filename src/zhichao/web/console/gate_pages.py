@@ -28,7 +28,8 @@ LIST_LIMIT = 200
 ENTRANCE_DAYS = 7
 
 
-def _day(text: str, default: date) -> date:
+def day_or(text: str, default: date) -> date:
+    """A day from a filter field, or ``default`` when it is empty or not a date (a list page never fails on it)."""
     try:
         return date.fromisoformat(text) if text else default
     except ValueError:
@@ -49,8 +50,8 @@ def _period(request: Request, start: str, end: str, default_start: Callable[[dat
     stations' names."""
     c = container(request)
     today = c.clock().astimezone(ZoneInfo(c.settings.display_timezone)).date()
-    last = _day(end, today)
-    return _day(start, default_start(last)), last, {s.station_id: s.name for s in c.stations.all()}
+    last = day_or(end, today)
+    return day_or(start, default_start(last)), last, {s.station_id: s.name for s in c.stations.all()}
 
 
 @router.get("/entrances")

@@ -7,7 +7,7 @@ button) stores one inspection, as a phone's resend does."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -20,6 +20,7 @@ from zhichao.services import inspections
 from zhichao.services.errors import InvalidInput
 from zhichao.services.ports import User
 from zhichao.web.console import labels as L
+from zhichao.web.console.gate_pages import day_or
 from zhichao.web.console.pages import _gate, _render, error_page
 from zhichao.web.deps import container
 from zhichao.web.errors import status_of
@@ -30,17 +31,10 @@ LIST_LIMIT = 200
 FIELDS = ("plate", "place", "inspected_at", "result", "measured_weight_kg", "cargo", "note", "station_id", "county")
 
 
-def _day(text: str, default: date) -> date:
-    try:
-        return date.fromisoformat(text) if text else default
-    except ValueError:
-        return default
-
-
 def _context(c: Container, user: User, start: str, end: str, county: str, channel: str) -> dict[str, Any]:
     today = c.clock().astimezone(c.inspections.tz).date()
-    last = _day(end, today)
-    first = _day(start, last - timedelta(days=LIST_DAYS - 1))
+    last = day_or(end, today)
+    first = day_or(start, last - timedelta(days=LIST_DAYS - 1))
     area = county if county in L.COUNTIES else None
     kind = channel if channel in CHANNELS else None
     rows = inspections.list_inspections(c.inspections, first, last, county=area, channel=kind, limit=LIST_LIMIT)
