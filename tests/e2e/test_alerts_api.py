@@ -162,11 +162,12 @@ def test_officers_go_on_and_off_duty(desk: Desk) -> None:
     assert desk.call("clerk", "POST", "/duty", json={"on": True}).status_code == 403
 
 
-def _events(url: str, token: str, last_id: str | None, wanted: int, found: list[dict[str, Any]]) -> None:
+def _events(url: str, token: str, last_id: str | None, wanted: int, found: list[dict[str, Any]],
+            query: str = "") -> None:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
     headers = {"Authorization": f"Bearer {token}", **({"Last-Event-ID": last_id} if last_id else {})}
-    conn.request("GET", "/api/v1/alerts/stream", headers=headers)
+    conn.request("GET", "/api/v1/alerts/stream" + query, headers=headers)
     response = conn.getresponse()
     assert response.status == 200 and response.getheader("content-type", "").startswith("text/event-stream")
     event: dict[str, Any] = {}
@@ -224,6 +225,10 @@ def test_the_stream_pushes_new_alerts_and_replays_what_a_page_missed(desk: Desk,
     _events(url, desk.tokens["boss"], str(alert_id), 2, replayed)
     assert sorted(e["alert"]["rule"] for e in replayed) == ["gross_100t", "overload"]
     assert all(e["id"] > alert_id for e in replayed)
+    # a page that has just read the list asks for what came after its newest alert, without a header
+    listed: list[dict[str, Any]] = []
+    _events(url, desk.tokens["boss"], None, 2, listed, f"?after={alert_id}")
+    assert [e["id"] for e in listed] == [e["id"] for e in replayed]
 
 
 def test_a_page_that_stops_reading_is_dropped_and_never_waited_for() -> None:

@@ -38,15 +38,18 @@ def list_alerts(request: Request, state: str | None = None, county: County = Non
             response_class=StreamingResponse,
             description="Server-sent events: `event: alert` for a new alert, `event: alert_update` after a state "
                         "change; `id:` is the alert id. A reconnect with `Last-Event-ID` first replays the alerts "
-                        "raised since (at most 200). An officer on duty without `county` receives their area's.")
-async def stream_alerts(request: Request, county: County = None) -> StreamingResponse:
+                        "raised since (at most 200); so does `after` (the newest id a page has listed), which "
+                        "closes the gap between reading the list and opening the stream. An officer on duty "
+                        "without `county` receives their area's.")
+async def stream_alerts(request: Request, county: County = None,
+                        after: Annotated[int | None, Query(ge=0)] = None) -> StreamingResponse:
     user = await run_in_threadpool(user_with_role, request, READ_ROLES)
     c = container(request)
     if county is None and user.role == "officer":
         county = await run_in_threadpool(alerts.duty_area, c.alerts, user)
     hub: AlertHub = request.app.state.alert_hub
     last = request.headers.get("last-event-id", "")
-    after = int(last) if last.isdigit() else None
+    after = int(last) if last.isdigit() else after
     sub = hub.subscribe(county)
 
     async def missed() -> list[Event]:

@@ -243,9 +243,10 @@
     }
   }
 
-  function stream() {
+  function stream(after) {
     if (!window.EventSource) { streamState.textContent = "浏览器不支持实时推送，告警每次刷新页面时更新"; return; }
-    var source = new EventSource("/api/v1/alerts/stream");
+    // `after`: what was raised between reading the list and opening the stream comes first
+    var source = new EventSource("/api/v1/alerts/stream?after=" + after);
     source.addEventListener("open", function () { streamState.textContent = "实时推送已连接"; });
     source.addEventListener("error", function () { streamState.textContent = "实时推送中断，正在重连…"; });
     source.addEventListener("alert", function (e) { put(JSON.parse(e.data), true); });
@@ -261,7 +262,7 @@
       .then(function (data) {
         data.alerts.slice().reverse().forEach(function (a) { put(a, false); });
         if (!data.alerts.length) streamState.textContent = "暂无告警";
-        stream();
+        stream(data.alerts.length ? data.alerts[0].id : 0);
       })
       .catch(function (e) { streamState.textContent = "告警服务不可用（" + e.message + "）"; });
   }

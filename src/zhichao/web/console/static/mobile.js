@@ -320,7 +320,8 @@
         data.alerts.slice().reverse().forEach(showAlert);
         note.textContent = data.alerts.length ? "" : "暂无告警";
         if (window.EventSource) {
-          var stream = new EventSource("/api/v1/alerts/stream");
+          // `after`: what was raised between reading the list and opening the stream comes first
+          var stream = new EventSource("/api/v1/alerts/stream?after=" + (data.alerts.length ? data.alerts[0].id : 0));
           ["alert", "alert_update"].forEach(function (name) {
             stream.addEventListener(name, function (event) { note.textContent = ""; showAlert(JSON.parse(event.data)); });
           });
