@@ -14,6 +14,7 @@ from tests.e2e.test_reviews_api import Desk
 from tests.factories import record
 from zhichao.adapters.db.tables import case_events, cases
 from zhichao.bootstrap import Container
+from zhichao.domain.kpis import CaseCounts
 from zhichao.domain.plates import DEFAULT_LOCAL_PREFIXES
 from zhichao.services import cases as case_service
 from zhichao.services.audit import verify_chain
@@ -208,7 +209,7 @@ def test_two_people_acting_at_once_one_wins(desk: CaseDesk) -> None:
     assert verify_chain(desk.c.audit).ok
 
 
-def test_kpi_inputs_count_the_cases_opened_in_a_period(desk: CaseDesk) -> None:
+def test_case_counts_count_the_cases_opened_in_a_period_by_outcome(desk: CaseDesk) -> None:
     local = desk.approved_case("r1")
     other = desk.approved_case("r2", plate="皖K12345", captured_at="2026-11-26T13:40:00+08:00")
     withdrawn = desk.approved_case("r3", plate="浙D67890", captured_at="2026-11-26T13:50:00+08:00")
@@ -219,11 +220,16 @@ def test_kpi_inputs_count_the_cases_opened_in_a_period(desk: CaseDesk) -> None:
     assert desk.act("wang", other, "transfer").json()["state"] == "transferred"
     assert desk.act("boss", withdrawn, "withdraw", reason="车牌识别错误").status_code == 200
     now = desk.c.clock()
-    counts = case_service.kpi_inputs(desk.c.cases.repo, now - timedelta(days=1), now + timedelta(seconds=1),
-                                     DEFAULT_LOCAL_PREFIXES)
-    assert counts == {"valid": 4, "decided": 1, "disposed": 2, "local": 3, "non_local": 1, "local_disposed": 1,
-                      "non_local_disposed": 1, "transferred": 1}
-    before = case_service.kpi_inputs(desk.c.cases.repo, now - timedelta(days=1), now, ("浙",))
-    assert before["valid"] == 0  # [start, end)
+    counts = case_service.case_counts(desk.c.cases.repo, now - timedelta(days=1), now + timedelta(seconds=1), None,
+                                      DEFAULT_LOCAL_PREFIXES)
+    # four opened, one withdrawn; 浙D: no-penalty, withdrawn, still valid; 皖K: penalised, then transferred
+    assert counts == CaseCounts(opened=4, withdrawn=1, referred_police=0, penalised=1, transferred=1, local_opened=3,
+                                local_withdrawn=1, local_referred_police=0, local_disposed=1)
+    station_county = desk.c.stations.get(desk.c.cases.repo.case(local)["station_id"]).county_code
+    elsewhere = case_service.case_counts(desk.c.cases.repo, now - timedelta(days=1), now + timedelta(seconds=1),
+                                         "999999", DEFAULT_LOCAL_PREFIXES)
+    assert elsewhere.opened == 0 and station_county != "999999"
+    before = case_service.case_counts(desk.c.cases.repo, now - timedelta(days=1), now, None, ("浙",))
+    assert before.opened == 0  # [start, end)
     with desk.c.db.reader.connect() as conn:
         assert conn.execute(select(cases.c.state).where(cases.c.id == local)).scalar_one() == "no_penalty"

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from zhichao.domain.device_kpis import DeviceFacts, device_kpis, target
+from zhichao.domain.device_kpis import DeviceFacts, device_kpis
+from zhichao.domain.kpis import target
 
 D = date(2026, 11, 1)
 

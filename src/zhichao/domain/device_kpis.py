@@ -18,17 +18,11 @@ count summed day by day, so one day and one device are weighed the same way in b
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-ONLINE_RATE, NORMAL_RATE = "device_online_rate", "device_normal_rate"
-# The plan's yearly targets (KPIS.md): at least 90 % in 2019, 2020 and 2021. A later year keeps the
-# latest known target until the bureau sets its own.
-# KPI 6 (highway overload rate) is an upper bound: at most 2 %, 0.5 %, 0.2 %.
-# KPI 2 (handheld inspection share, domain/inspections.py) is a lower bound: at least 30 %, 50 %, 70 %.
-TARGETS = {ONLINE_RATE: {2019: 0.90, 2020: 0.90, 2021: 0.90}, NORMAL_RATE: {2019: 0.90, 2020: 0.90, 2021: 0.90},
-           "highway_overload_rate": {2019: 0.02, 2020: 0.005, 2021: 0.002},
-           "handheld_inspection_share": {2019: 0.30, 2020: 0.50, 2021: 0.70}}
+from zhichao.domain.kpis import NORMAL_RATE, ONLINE_RATE, Exclusion, KpiValue, target
+
 STOPPED, REPAIR, NOT_OPENED = "stopped", "repair", "not_opened"
 ONLINE_RULE = "有数据的设备日 ÷ 应在线设备日（停用、未启用、报修期间除外）"
 NORMAL_RULE = "在线且数据质量正常的设备日 ÷ 应在线设备日（证书有效、无超差漂移、识别率与流量正常）"
@@ -47,35 +41,6 @@ class DeviceFacts:
     online_days: frozenset[date] = frozenset()
     normal_days: frozenset[date] = frozenset()
     repair_days: frozenset[date] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Exclusion:
-    station_id: str
-    name: str
-    reason: str  # stopped, repair, not_opened
-    days: int
-
-
-@dataclass(frozen=True, slots=True)
-class KpiValue:
-    """One KPI for a period: the value is ``numerator / denominator``, None when nothing was expected."""
-
-    id: str
-    value: float | None
-    target: float | None
-    numerator: int
-    denominator: int
-    excluded: tuple[Exclusion, ...] = ()
-    rule: str = ""
-    by_station: tuple[tuple[str, int, int], ...] = field(default=())  # (station_id, numerator, expected)
-
-
-def target(kpi: str, year: int) -> float | None:
-    """The target for ``year``: its own, else the latest year before it, else None."""
-    years = TARGETS.get(kpi, {})
-    known = [y for y in years if y <= year]
-    return years[max(known)] if known else None
 
 
 def days_between(start: date, end: date) -> list[date]:

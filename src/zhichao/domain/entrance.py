@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from zhichao.domain.device_kpis import KpiValue, target
 from zhichao.domain.judge import over_highway_line
+from zhichao.domain.kpis import KpiValue, target
 
 HIGHWAY_RATE = "highway_overload_rate"
 HIGHWAY_RULE = "高速入口及收费站称重中超过限值105%的货车数 ÷ 称重货车数"

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from zhichao.domain.device_kpis import KpiValue, target
 from zhichao.domain.errors import DomainError
+from zhichao.domain.kpis import KpiValue, target
 from zhichao.domain.plates import normalize_plate
 
 HANDHELD, DESK = "handheld", "desk"

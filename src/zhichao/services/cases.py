@@ -42,6 +42,7 @@ from zhichao.domain.cases import (
     act,
 )
 from zhichao.domain.deadlines import Holidays
+from zhichao.domain.kpis import CaseCounts
 from zhichao.domain.parties import PARTY_ROLES, checked_party, masked
 from zhichao.domain.plates import is_local, normalize_plate
 from zhichao.domain.regions import Region, RegionTable, region_of
@@ -120,7 +121,8 @@ class CaseRepository(Protocol):
     def transfers(self, state: str | None = None, long_triangle: bool | None = None,
                   limit: int = 100) -> builtins.list[dict[str, Any]]: ...
 
-    def counts(self, start: datetime, end: datetime, local_prefixes: Sequence[str]) -> dict[str, int]: ...
+    def counts(self, start: datetime, end: datetime, county: str | None,
+               local_prefixes: Sequence[str]) -> CaseCounts: ...
 
     def list(self, state: str | None = None, plate: str | None = None, limit: int = 100,
              due_by: date | None = None) -> builtins.list[dict[str, Any]]: ...
@@ -340,9 +342,9 @@ def case_detail(ctx: CaseContext, case_id: int, viewer_role: str, today: date) -
             "party_roles": dict(PARTY_ROLES)}
 
 
-def kpi_inputs(repo: CaseRepository, start: datetime, end: datetime,
-               local_prefixes: Sequence[str]) -> dict[str, int]:
-    """Counts of the cases opened in [start, end): valid, decided, disposed, local / non-local, transferred."""
+def case_counts(repo: CaseRepository, start: datetime, end: datetime, county: str | None,
+                local_prefixes: Sequence[str]) -> CaseCounts:
+    """The cases opened in [start, end) by what has become of them (KPI 3 and 4)."""
     if end <= start:
         raise InvalidInput("invalid_period", "统计期间的结束时间必须晚于开始时间")
-    return repo.counts(start, end, tuple(local_prefixes))
+    return repo.counts(start, end, county, tuple(local_prefixes))

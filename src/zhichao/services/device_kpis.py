@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from zhichao.domain.device_kpis import DeviceFacts, KpiValue, days_between, device_kpis
+from zhichao.domain.device_kpis import DeviceFacts, days_between, device_kpis
+from zhichao.domain.kpis import KpiValue
 from zhichao.services.device_health import DeviceContext
 from zhichao.services.errors import InvalidInput
 

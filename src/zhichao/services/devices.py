@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from zhichao.domain.device_kpis import KpiValue
+from zhichao.domain.kpis import KpiValue
 from zhichao.services import certificates, device_health, device_kpis, device_quality, repair_tickets
 from zhichao.services.device_health import DeviceContext
 from zhichao.services.device_views import StationDetail, StationStatus, Ticket

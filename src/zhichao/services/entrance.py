@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 
-from zhichao.domain.device_kpis import KpiValue
 from zhichao.domain.entrance import REASON_LABELS, highway_rate
+from zhichao.domain.kpis import KpiValue
 from zhichao.services.device_kpis import check_period
 from zhichao.services.errors import InvalidInput
 
@@ -17,7 +17,7 @@ class EntranceReader(Protocol):
     def refusals(self, start: datetime, end: datetime, station_id: str | None, entered_elsewhere: bool | None,
                  limit: int) -> list[dict[str, Any]]: ...
 
-    def highway_counts(self, start: datetime, end: datetime, county: str | None) -> list[tuple[str, int, int]]: ...
+    def highway_counts(self, start: date, end: date, county: str | None) -> list[tuple[str, int, int]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,5 +53,5 @@ def refusal_list(ctx: EntranceContext, start: date, end: date, *, station_id: st
 
 
 def highway_kpi(ctx: EntranceContext, start: date, end: date, county: str | None) -> KpiValue:
-    lo, hi = _span(ctx, start, end)
-    return highway_rate(ctx.repo.highway_counts(lo, hi, county), end.year)
+    check_period(start, end)
+    return highway_rate(ctx.repo.highway_counts(start, end, county), end.year)

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
-from zhichao.domain.device_kpis import KpiValue
 from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.evidence import JPEG, PNG, EvidenceLimits, InvalidEvidence, check_evidence
 from zhichao.domain.inspections import CHANNELS, DESK, HANDHELD, RESULTS, check_inspection, handheld_share
+from zhichao.domain.kpis import KpiValue
 from zhichao.domain.plate_check import best_plate
 from zhichao.services.entrance import day_span
 from zhichao.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError

@@ -60,6 +60,14 @@ class CountKey(NamedTuple):
     band: int
 
 
+class DayKey(NamedTuple):
+    """A ``daily_counts`` row: station × local day × band, what the KPI dashboard sums."""
+
+    station_id: str
+    day: date
+    band: int
+
+
 @dataclass(slots=True)
 class Counts:
     """Counters of one ``hourly_counts`` row (added to what is stored)."""
@@ -69,6 +77,7 @@ class Counts:
     actionable: int = 0
     over_highway_line: int = 0
     gross_100t: int = 0
+    gross_80t: int = 0
     plate_unread: int = 0
     gross_kg_sum: int = 0
     overload_kg_sum: int = 0
@@ -121,6 +130,8 @@ class IngestTransaction(Protocol):
         ``rows`` may be a lazy iterator: it is consumed exactly once."""
 
     def add_counts(self, counts: Mapping[CountKey, Counts]) -> None: ...
+
+    def add_day_counts(self, counts: Mapping[DayKey, Counts]) -> None: ...
 
     def add_rejections(self, rejections: Iterable[Rejection]) -> None: ...
 
@@ -258,7 +269,8 @@ class RecordReader(Protocol):
     def by_plate(self, plate: str, overloaded: bool | None, limit: int,
                  before_id: int | None) -> list[dict[str, Any]]: ...
 
-    def latest(self, limit: int, overloaded: bool | None, station_id: str | None) -> list[dict[str, Any]]: ...
+    def latest(self, limit: int, overloaded: bool | None, station_id: str | None,
+               since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]: ...
 
 
 

@@ -26,7 +26,15 @@ from zhichao.adapters.db.tables import (
     stations,
     transfers,
 )
-from zhichao.domain.cases import DISPOSED_STATES, FINAL_STATES, PENALISED_STATES, TRANSFERRED
+from zhichao.domain.cases import (
+    DISPOSED_STATES,
+    FINAL_STATES,
+    PENALISED_STATES,
+    REFERRED_POLICE,
+    TRANSFERRED,
+    WITHDRAWN,
+)
+from zhichao.domain.kpis import CaseCounts
 
 _CASE_COLUMNS = tuple(cases.c)
 _PARTY_COLUMNS = (case_parties.c.role, case_parties.c.name, case_parties.c.id_number, case_parties.c.phone,
@@ -45,6 +53,29 @@ def _listed() -> Any:
             .outerjoin(stations, stations.c.station_id == cases.c.station_id)
             .outerjoin(records, and_(records.c.station_id == cases.c.station_id,
                                      records.c.record_id == cases.c.record_id)))
+
+
+def case_list_query(state: str | None, plate: str | None, due_by: date | None) -> Any:
+    """The case list's query (newest case first; with ``due_by``, the soonest deadline first), shared by the
+    list and its export."""
+    query = _listed()
+    if state:
+        query = query.where(cases.c.state == state)
+    if plate:
+        query = query.where(cases.c.plate == plate)
+    if due_by is not None:
+        return query.where(cases.c.due_on <= due_by).order_by(cases.c.due_on, cases.c.id)
+    return query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
+
+
+def transfer_list_query(state: str | None, long_triangle: bool | None) -> Any:
+    """The transfers' query, newest first, shared by the list and its export."""
+    query = select(*_TRANSFER_COLUMNS, cases.c.plate).join(cases, cases.c.id == transfers.c.case_id)
+    if state:
+        query = query.where(transfers.c.state == state)
+    if long_triangle is not None:
+        query = query.where(transfers.c.long_triangle == long_triangle)
+    return query.order_by(transfers.c.created_at.desc(), transfers.c.id.desc())
 
 
 class SqlCaseTransaction:
@@ -176,16 +207,7 @@ class SqlCaseRepository:
              due_by: date | None = None) -> builtins.list[dict[str, Any]]:
         """Newest case first; with ``due_by``, the cases with a deadline by then, soonest first (a case's
         ``due_on`` is cleared when it reaches a state with nothing left to do)."""
-        query = _listed()
-        if state:
-            query = query.where(cases.c.state == state)
-        if plate:
-            query = query.where(cases.c.plate == plate)
-        if due_by is not None:
-            query = query.where(cases.c.due_on <= due_by).order_by(cases.c.due_on, cases.c.id)
-        else:
-            query = query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
-        return self._all(query.limit(limit))
+        return self._all(case_list_query(state, plate, due_by).limit(limit))
 
     def by_notice_code(self, plate: str, code: str) -> dict[str, Any] | None:
         return self._one(_listed().where(cases.c.plate == plate, cases.c.notice_code == code))
@@ -233,28 +255,25 @@ class SqlCaseRepository:
 
     def transfers(self, state: str | None = None, long_triangle: bool | None = None,
                   limit: int = 100) -> builtins.list[dict[str, Any]]:
-        query = select(*_TRANSFER_COLUMNS, cases.c.plate).join(cases, cases.c.id == transfers.c.case_id)
-        if state:
-            query = query.where(transfers.c.state == state)
-        if long_triangle is not None:
-            query = query.where(transfers.c.long_triangle == long_triangle)
-        return self._all(query.order_by(transfers.c.created_at.desc(), transfers.c.id.desc()).limit(limit))
+        return self._all(transfer_list_query(state, long_triangle).limit(limit))
 
-    def counts(self, start: datetime, end: datetime, local_prefixes: Sequence[str]) -> dict[str, int]:
-        """KPI inputs for the cases opened in [start, end), counted by the database in one query."""
+    def counts(self, start: datetime, end: datetime, county: str | None,
+               local_prefixes: Sequence[str]) -> CaseCounts:
+        """KPI 3 and 4's counts of the cases opened in [start, end) (at ``county``'s stations), in one query."""
         c = cases.c
         local = or_(*(c.plate.startswith(p, autoescape=True) for p in local_prefixes)) if local_prefixes else false()
 
         def n(condition: Any) -> Any:
             return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-        disposed = c.state.in_(sorted(DISPOSED_STATES))
-        query = select(func.count().label("valid"), n(c.state.in_(sorted(PENALISED_STATES))).label("decided"),
-                       n(disposed).label("disposed"), n(local).label("local"), n(~local).label("non_local"),
-                       n(and_(local, disposed)).label("local_disposed"),
-                       n(and_(~local, disposed)).label("non_local_disposed"),
-                       n(c.state == TRANSFERRED).label("transferred"),
+        withdrawn, referred = c.state == WITHDRAWN, c.state == REFERRED_POLICE
+        query = select(func.count(), n(withdrawn), n(referred), n(c.state.in_(sorted(PENALISED_STATES))),
+                       n(c.state == TRANSFERRED), n(local), n(and_(local, withdrawn)), n(and_(local, referred)),
+                       n(and_(local, c.state.in_(sorted(DISPOSED_STATES))))
                        ).where(c.opened_at >= start, c.opened_at < end)
+        if county is not None:
+            query = query.where(c.station_id.in_(select(stations.c.station_id)
+                                                 .where(stations.c.county_code == county)))
         with self._db.reader.connect() as conn:
             row = conn.execute(query).one()
-        return {key: int(value) for key, value in row._mapping.items()}
+        return CaseCounts(*(int(v) for v in row))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from zhichao.adapters.db.engine import Database
-from zhichao.adapters.db.tables import entrance_refusals, hourly_counts, stations
+from zhichao.adapters.db.tables import daily_counts, entrance_refusals, stations
 from zhichao.domain.entrance import Entry, Refusal
 
 r = entrance_refusals.c
@@ -47,13 +47,12 @@ def refusals(conn: Connection, start: datetime, end: datetime, station_id: str |
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def highway_counts(conn: Connection, start: datetime, end: datetime,
-                   county: str | None) -> list[tuple[str, int, int]]:
-    """(station, trucks weighed, trucks over 105 %) at highway entrance scales in [start, end)."""
-    h = hourly_counts.c
+def highway_counts(conn: Connection, start: date, end: date, county: str | None) -> list[tuple[str, int, int]]:
+    """(station, trucks weighed, trucks over 105 %) at highway entrance scales on the local days start–end."""
+    h = daily_counts.c
     query = (select(h.station_id, func.sum(h.trucks), func.sum(h.over_highway_line))
              .join(stations, and_(stations.c.station_id == h.station_id, stations.c.kind == "highway"))
-             .where(h.hour >= start, h.hour < end).group_by(h.station_id).order_by(h.station_id))
+             .where(h.day >= start, h.day <= end).group_by(h.station_id).order_by(h.station_id))
     if county:
         query = query.where(stations.c.county_code == county)
     return [(s, int(t or 0), int(o or 0)) for s, t, o in conn.execute(query)]
@@ -68,6 +67,6 @@ class SqlEntranceReader:
         with self._db.reader.connect() as conn:
             return refusals(conn, start, end, station_id, entered_elsewhere, limit)
 
-    def highway_counts(self, start: datetime, end: datetime, county: str | None) -> list[tuple[str, int, int]]:
+    def highway_counts(self, start: date, end: date, county: str | None) -> list[tuple[str, int, int]]:
         with self._db.reader.connect() as conn:
             return highway_counts(conn, start, end, county)

@@ -29,7 +29,7 @@ from zhichao.adapters.db.tables import (
 from zhichao.adapters.db.types import sqlite_text
 from zhichao.domain.entrance import Entry, Refusal
 from zhichao.domain.screening import OnsiteHandling, Permit
-from zhichao.services.ports import CountKey, Counts, FlagRow, NewRecord, Rejection, StationInfo
+from zhichao.services.ports import CountKey, Counts, DayKey, FlagRow, NewRecord, Rejection, StationInfo
 
 COLUMNS = NewRecord._fields
 JSON_COLUMNS = frozenset({"axle_weights_kg", "axle_spacings_mm", "images", "video", "flags"})
@@ -41,15 +41,20 @@ _PG_INSERT = (
     f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
     "ON CONFLICT (station_id, record_id) DO NOTHING RETURNING record_id"
 )
-_COUNT_FIELDS = ("trucks", "overloaded", "actionable", "over_highway_line", "gross_100t",
+_COUNT_FIELDS = ("trucks", "overloaded", "actionable", "over_highway_line", "gross_100t", "gross_80t",
                  "plate_unread", "gross_kg_sum", "overload_kg_sum")
 # Driver-level, like the records themselves: these run once per batch on the hot path.
-_UPSERT_COUNTS = (
-    "INSERT INTO hourly_counts (station_id, hour, axle_count, band, " + ", ".join(_COUNT_FIELDS) + ") "
-    "VALUES (" + ", ".join(["{p}"] * (4 + len(_COUNT_FIELDS))) + ") "
-    "ON CONFLICT (station_id, hour, axle_count, band) DO UPDATE SET "
-    + ", ".join(f"{f} = hourly_counts.{f} + excluded.{f}" for f in _COUNT_FIELDS)
-)
+
+
+def _upsert_counts(table: str, keys: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(keys)}, " + ", ".join(_COUNT_FIELDS) + ") "
+            "VALUES (" + ", ".join(["{p}"] * (len(keys) + len(_COUNT_FIELDS))) + ") "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in _COUNT_FIELDS))
+
+
+_UPSERT_COUNTS = _upsert_counts("hourly_counts", ("station_id", "hour", "axle_count", "band"))
+_UPSERT_DAY_COUNTS = _upsert_counts("daily_counts", ("station_id", "day", "band"))
 # The station's last record time only moves forward (a late batch must not move it back).
 _TOUCH_STATION = (
     "UPDATE stations SET last_received_at = {p}, last_record_at = CASE "
@@ -208,6 +213,11 @@ class SqlIngestTransaction:
         cursor.executemany(sql, [(k.station_id, self._when(k.hour), k.axle_count, k.band,
                                   *(getattr(c, f) for f in _COUNT_FIELDS)) for k, c in sorted(counts.items())])
 
+    def add_day_counts(self, counts: Mapping[DayKey, Counts]) -> None:
+        cursor, sql = self._driver(_UPSERT_DAY_COUNTS)
+        cursor.executemany(sql, [(k.station_id, k.day.isoformat() if self._dialect == "sqlite" else k.day,
+                                  k.band, *(getattr(c, f) for f in _COUNT_FIELDS)) for k, c in sorted(counts.items())])
+
     def add_rejections(self, rejections: Iterable[Rejection]) -> None:
         rows = [
             {"station_id": r.station_id, "received_at": r.received_at, "source": r.source,
@@ -231,7 +241,7 @@ class SqlIngestTransaction:
 
     def queue_reviews(self, rows: Sequence[NewRecord], now: datetime) -> None:
         lookups.queue_reviews(self._conn, [(r.station_id, r.record_id, r.captured_at, r.plate, r.band,
-                                            r.overload_rate_x100) for r in rows], now)
+                                            r.overload_rate_x100, r.gross_weight_kg) for r in rows], now)
 
     def nearby(self, station_id: str, plates: Sequence[str], start: datetime, end: datetime) -> list[lookups.Twin]:
         return lookups.twins(self._conn, station_id, plates, start, end)

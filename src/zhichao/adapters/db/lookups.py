@@ -85,10 +85,11 @@ def onsite_for(conn: Connection, plates: Sequence[str], start: datetime, end: da
 
 
 def queue_reviews(conn: Connection, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
-    """Insert review items: (station_id, record_id, captured_at, plate, band, overload_rate_x100) each."""
-    sql = _sql(conn, "INSERT INTO review_items (station_id, record_id, captured_at, plate, band, "
-                     "overload_rate_x100, state, version, queued_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s)")
+    """Insert review items: (station_id, record_id, captured_at, plate, band, overload_rate_x100, gross_kg) each."""
+    sql = _sql(conn, "INSERT INTO review_items (station_id, record_id, captured_at, plate, band, overload_rate_x100, "
+                     "gross_kg, state, version, queued_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s)")
     from zhichao.domain.review import PENDING_FIRST
 
     at = _when(conn, now)
-    _cursor(conn).executemany(sql, [(s, r, _when(conn, c), p, b, x, PENDING_FIRST, at) for s, r, c, p, b, x in rows])
+    _cursor(conn).executemany(sql, [(s, r, _when(conn, c), p, b, x, g, PENDING_FIRST, at)
+                                    for s, r, c, p, b, x, g in rows])

@@ -221,6 +221,18 @@ rejected_input = Table(
     Index("ix_rejected_input_received_at", "received_at"),
 )
 
+# The bureau's own KPI targets per year, laid over the plan's (domain/kpis.py DEFAULT_TARGETS).
+kpi_targets = Table(
+    "kpi_targets",
+    metadata,
+    Column("kpi_id", String(40), nullable=False),
+    Column("year", SmallInteger, nullable=False),
+    Column("target", Float, nullable=False),
+    Column("set_by", BigId, nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("kpi_id", "year"),
+)
+
 # Counters kept up in the same transaction as the records, so dashboards and KPIs never scan raw
 # records. One row per station × UTC hour × axle count × overload band (−1: not overloaded).
 hourly_counts = Table(
@@ -235,10 +247,33 @@ hourly_counts = Table(
     Column("actionable", Integer, nullable=False),
     Column("over_highway_line", Integer, nullable=False),
     Column("gross_100t", Integer, nullable=False),
+    # Trucks of 80 t or more: the province asks what share of them was reviewed (KPIS.md, related statistics).
+    Column("gross_80t", Integer, nullable=False, server_default="0"),
     Column("plate_unread", Integer, nullable=False),
     Column("gross_kg_sum", BigInteger, nullable=False),
     Column("overload_kg_sum", BigInteger, nullable=False),
     PrimaryKeyConstraint("station_id", "hour", "axle_count", "band"),
+)
+
+# The same counters by station × local day × band, kept in the same transaction: the KPI dashboard sums a
+# quarter of these (about 100 000 rows for a city) where the hourly rows would be millions.
+daily_counts = Table(
+    "daily_counts",
+    metadata,
+    Column("station_id", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("band", SmallInteger, nullable=False),
+    Column("trucks", Integer, nullable=False),
+    Column("overloaded", Integer, nullable=False),
+    Column("actionable", Integer, nullable=False),
+    Column("over_highway_line", Integer, nullable=False),
+    Column("gross_100t", Integer, nullable=False),
+    Column("gross_80t", Integer, nullable=False),
+    Column("plate_unread", Integer, nullable=False),
+    Column("gross_kg_sum", BigInteger, nullable=False),
+    Column("overload_kg_sum", BigInteger, nullable=False),
+    PrimaryKeyConstraint("station_id", "day", "band"),
+    Index("ix_daily_counts_day", "day"),
 )
 
 users = Table(
@@ -331,6 +366,7 @@ review_items = Table(
     Column("plate", String(16), nullable=False),
     Column("band", SmallInteger, nullable=False),
     Column("overload_rate_x100", Integer, nullable=False),
+    Column("gross_kg", Integer),  # NULL only on items queued before it was kept
     Column("state", String(16), nullable=False),
     Column("version", Integer, nullable=False),
     Column("queued_at", UtcDateTime, nullable=False),
@@ -846,4 +882,26 @@ evasion_findings = Table(
     Column("state", String(12), nullable=False, server_default="open"),
     UniqueConstraint("kind", "plate", "station_id", "first_at"),
     Index("ix_evasion_findings_found_at", "found_at"),
+)
+
+# The accident register (事故登记, docs/accidents.md): the traffic police's accidents involving trucks, imported
+# from CSV and kept by their accident number; the quarterly analysis joins them to violating vehicles by plate.
+accidents = Table(
+    "accidents",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("occurred_at", UtcDateTime, nullable=False, index=True),
+    Column("plate", String(16), nullable=False, index=True),
+    Column("place", String(200), nullable=False),
+    Column("road", String(64)),
+    Column("county_code", String(12)),
+    Column("severity", String(16), nullable=False),  # minor, ordinary, major, extraordinary
+    Column("deaths", SmallInteger, nullable=False, server_default="0"),
+    Column("injuries", SmallInteger, nullable=False, server_default="0"),
+    Column("property_loss_yuan", Integer),
+    Column("overloaded", Boolean),  # the finding says the truck was overloaded; NULL: not stated
+    Column("description", Text),
+    Column("imported_at", UtcDateTime, nullable=False),
+    Column("imported_by", BigId),
 )
