@@ -95,6 +95,21 @@ class Settings:
         metadata=_doc("Actionable overloads at enforcement sites raise a live alert from this overload rate (%); 0: "
                       "every actionable overload. The others go to review as before."),
     )
+    kpi_overload_line_pct: int = field(
+        default=0,
+        metadata=_doc("KPI 5 counts trucks at or over this overload rate (%, a multiple of 10: the overload bands); "
+                      "0: the rule set's own line (Zhejiang: over 20 %)."),
+    )
+    kpi_site_min_online_days: int = field(
+        default=10,
+        metadata=_doc("KPI 5 leaves out, and lists, enforcement sites with fewer days of data than this per 30-day "
+                      "month (pro rata for other periods)."),
+    )
+    kpi_site_min_trucks_per_month: int = field(
+        default=500,
+        metadata=_doc("KPI 5 leaves out, and lists, enforcement sites that weighed fewer trucks than this per 30-day "
+                      "month (pro rata for other periods)."),
+    )
     alert_robot: str = field(
         default="",
         metadata=_doc("DingTalk recipient (robot name) of live alerts; empty: alerts go to the screens and phones "
@@ -349,7 +364,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw = env.get(ENV_PREFIX + f.name.upper())
         if raw is not None:
             values[f.name] = _convert(f.name, raw, getattr(defaults, f.name))
-    return replace(defaults, **values)
+    settings = replace(defaults, **values)
+    line = settings.kpi_overload_line_pct
+    if line % 10 or not 0 <= line <= 100:
+        raise SettingsError(f"{ENV_PREFIX}KPI_OVERLOAD_LINE_PCT must be 0 or a multiple of 10 up to 100, not {line}")
+    return settings
 
 
 def documented_settings() -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 
 ONLINE_RATE, NORMAL_RATE = "device_online_rate", "device_normal_rate"
 HANDHELD_SHARE, LOCAL_DISPOSAL = "handheld_inspection_share", "local_disposal_rate"
@@ -147,6 +147,10 @@ class CaseCounts:
     local_withdrawn: int
     local_referred_police: int
     local_disposed: int
+
+
+def add_case_counts(a: CaseCounts, b: CaseCounts) -> CaseCounts:
+    return CaseCounts(*(x + y for x, y in zip(astuple(a), astuple(b), strict=True)))
 
 
 def _case_exclusions(withdrawn: int, referred: int) -> tuple[Exclusion, ...]:
