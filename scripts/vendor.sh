@@ -12,4 +12,8 @@ npm pack --silent swagger-ui-dist@5.35.0 >/dev/null
 tar xzf swagger-ui-dist-*.tgz
 mkdir -p "$dest/swagger-ui"
 cp package/swagger-ui-bundle.js package/swagger-ui.css package/LICENSE "$dest/swagger-ui/"
+npm pack --silent echarts@6.1.0 >/dev/null
+rm -rf package && tar xzf echarts-*.tgz
+mkdir -p "$dest/echarts"
+cp package/dist/echarts.min.js package/LICENSE "$dest/echarts/"
 echo "vendored into $dest"

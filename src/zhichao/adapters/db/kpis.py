@@ -88,6 +88,8 @@ class SqlKpiReader:
                                                         set_at=now))
             else:
                 conn.execute(update(kpi_targets).where(where).values(target=value, set_by=user_id, set_at=now))
-            details: dict[str, Any] = {"year": year, "before": before, "after": value}
+            # the audit chain holds no floats (its hash recipe): the fractions as written, e.g. "0.004"
+            details: dict[str, Any] = {"year": year, "before": None if before is None else f"{before:g}",
+                                       "after": None if value is None else f"{value:g}"}
             audit.append(conn, at=now, actor=actor, origin="console", action="kpi.target",
                          subject=kpi, details=details)
