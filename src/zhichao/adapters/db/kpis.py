@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal_column, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from zhichao.adapters.db import audit
@@ -51,8 +51,9 @@ class SqlKpiReader:
         """(review items of 80 t or more captured in [start, end) at the sites, of which decided)."""
         r = review_items.c
         decided = func.coalesce(func.sum(case((r.state.in_((APPROVED, REJECTED)), 1), else_=0)), 0)
+        # the literal lets both databases use the partial index ix_review_items_heavy
         query = select(func.count(), decided).where(r.captured_at >= start, r.captured_at < end,
-                                                    r.gross_kg >= 80_000)
+                                                    r.gross_kg >= literal_column("80000"))
         sites = select(stations.c.station_id).where(stations.c.kind == SITE)
         if county is not None:
             sites = sites.where(stations.c.county_code == county)

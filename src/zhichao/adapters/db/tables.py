@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 
@@ -379,6 +380,9 @@ review_items = Table(
     PrimaryKeyConstraint("station_id", "record_id"),
     Index("ix_review_items_state_captured_at", "state", "captured_at"),
     Index("ix_review_items_plate", "plate"),
+    # the share of trucks of 80 t or more that were reviewed (KPIS.md): a few in a thousand items
+    Index("ix_review_items_heavy", "captured_at", sqlite_where=text("gross_kg >= 80000"),
+          postgresql_where=text("gross_kg >= 80000")),
 )
 
 # Every review action, in order: who, when, what (the review trail of the evidence package).
@@ -434,6 +438,7 @@ cases = Table(
     Column("paid_yuan", Integer, nullable=False, server_default="0"),
     Column("late_fee_yuan", Integer, nullable=False, server_default="0"),
     UniqueConstraint("station_id", "record_id"),
+    Index("ix_cases_opened_at", "opened_at"),  # KPI 3 and 4 count the cases opened in a period
 )
 
 # The plate cross-check's outbox (services/plate_check.py): one row per record whose plate photo is to be

@@ -48,6 +48,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('gross_80t', sa.Integer(), server_default='0', nullable=False))
     with op.batch_alter_table('review_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('gross_kg', sa.Integer(), nullable=True))
+    op.create_index('ix_review_items_heavy', 'review_items', ['captured_at'], unique=False,
+                    sqlite_where=sa.text('gross_kg >= 80000'), postgresql_where=sa.text('gross_kg >= 80000'))
+    op.create_index('ix_cases_opened_at', 'cases', ['opened_at'], unique=False)
     op.create_table('daily_counts',
     sa.Column('station_id', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -95,6 +98,8 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     op.drop_table('daily_counts')
+    op.drop_index('ix_cases_opened_at', table_name='cases')
+    op.drop_index('ix_review_items_heavy', table_name='review_items')
     with op.batch_alter_table('review_items', schema=None) as batch_op:
         batch_op.drop_column('gross_kg')
     with op.batch_alter_table('hourly_counts', schema=None) as batch_op:
