@@ -68,14 +68,21 @@ def dashboard_page(request: Request) -> Response:
 
 
 def _targets_context(c: Container, user: User) -> dict[str, Any]:
+    own = {(kpi, year) for kpi, year, _ in c.kpis.reader.targets()}
     merged = kpis.targets(c.kpis)
     years = sorted({y for spec in K.SPECS for y in merged.get(spec.id, {})} | {_today(c).year})
     return {"user": user, "nav": "kpis", "years": years, "can_set": user.role in kpis.TARGET_ROLES,
             "rows": [{"id": s.id, "number": s.number, "label": s.label,
                       "direction": "不低于" if s.direction == K.AT_LEAST else "不高于",
-                      "cells": [V.pct(K.target(s.id, y, merged), 2).replace(".00%", "%") for y in years],
-                      "own": [y in merged.get(s.id, {}) for y in years]} for s in K.SPECS],
+                      "cells": [_cell(K.target(s.id, y, merged), y in merged.get(s.id, {}), (s.id, y) in own)
+                                for y in years]} for s in K.SPECS],
             "specs": [(s.id, f"目标{s.number} {s.label}") for s in K.SPECS]}
+
+
+def _cell(value: float | None, set_for_year: bool, by_bureau: bool) -> dict[str, Any]:
+    """A target as the table shows it: the bureau's in bold, one carried from an earlier year marked so."""
+    text = L.NOTHING if value is None else f"{value * 100:g}%"
+    return {"text": text, "own": by_bureau, "carried": not set_for_year and value is not None}
 
 
 @router.get("/kpis/targets")

@@ -37,7 +37,7 @@
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: data.bands.names, name: "超限幅度", nameLocation: "middle", nameGap: 32,
                axisLabel: { fontSize: 10, interval: 0, rotate: 30 } },
-      yAxis: { type: "value", name: "辆次", axisLabel: { fontSize: 10 } },
+      yAxis: { type: "value", name: "辆次", minInterval: 1, axisLabel: { fontSize: 10 } },
       series: [{ type: "bar", data: data.bands.trucks, itemStyle: { color: "#d68a00" }, barMaxWidth: 32 }]
     });
     charts.push(chart);
