@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from zhichao import demo_command, demo_story
+from zhichao import demo_accidents, demo_command, demo_story
 from zhichao.adapters.db.migrate import upgrade
 from zhichao.bootstrap import Container, build
 from zhichao.config import load_settings
@@ -189,6 +189,12 @@ class DemoTraffic(threading.Thread):
                 print(line, flush=True)
         except ZhichaoError as exc:  # a convenience too
             log.warning("the command centre's demo was not set up: %s", exc.message)
+        try:
+            line = demo_accidents.seed(c, self._users())
+            if line:
+                print(line, flush=True)
+        except ZhichaoError as exc:  # a convenience too
+            log.warning("the demo's accidents were not imported: %s", exc.message)
         history = self._backfill_history(now)
         accepted = self._feed(self._traffic, now - self._backfill, now)
         self._feed(self._gates, now - self._backfill, now, photos=False)

@@ -19,11 +19,13 @@ from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.parties import DRIVER, ENTERPRISE, SOURCE
 from zhichao.domain.sanctions import FLEET_SHARE, MAX_PER_YEAR, VEHICLE
+from zhichao.services import accidents as accident_service
 from zhichao.services import four_parties
 from zhichao.services.ports import User
 from zhichao.web.api.cases import CASE_ROLES
 from zhichao.web.console import party_view as V
 from zhichao.web.console import sanction_view as S
+from zhichao.web.console.accident_pages import row_view as accident_row
 from zhichao.web.console.pages import _gate, _render, error_page
 from zhichao.web.deps import container
 from zhichao.web.errors import status_of
@@ -74,6 +76,7 @@ def _context(c: Container, user: User, kind: str, page: dict[str, Any]) -> dict[
     if kind == VEHICLE:
         out["facts"] = V.vehicle_facts(entry, page["parties"][ENTERPRISE], user.role)
         out["cards"] = V.party_cards(page["parties"], user.role)
+        out["accidents"] = [accident_row(r, tz) for r in accident_service.of_vehicle(c.accidents, page["key"])]
     else:
         codes = V.unit_codes([entry] if entry else [])
         units = {code: str(e["name"]) for code, e in c.registries.many(ENTERPRISE, codes).items()}

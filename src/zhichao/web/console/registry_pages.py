@@ -80,6 +80,7 @@ def _page(request: Request, user: User, kind: str, q: str = "", page: int = 0, *
     return _render(request, "registries.html", {
         "user": user, "nav": "registries", "kind": kind, "kinds": L.REGISTRIES, "q": q, "page": page, "more": more,
         "counts": {k: c.registries.count(k) for k in KINDS}, "headers": V.headers(kind),
+        "accident_count": c.accidents.repo.count(),  # the fifth tab: accident_pages.py
         "rows": [V.registry_row(kind, r, user.role, units) for r in found], "masked": not V.sees_personal(user.role),
         "can_import": user.role in IMPORT_ROLES, "result": result, "error": error, "samples": SAMPLES,
         "page_size": PAGE_SIZE, "prev_url": registries_url(kind, q=q, page=page - 1) if page else "",
