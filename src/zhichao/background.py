@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from zhichao.bootstrap import Container
 from zhichao.domain.evasion_detectors import DETOUR, KINDS
-from zhichao.services import evasion, outbox, partner_exports, sanctions
+from zhichao.services import evasion, outbox, partner_exports, quarterly, sanctions
 from zhichao.services.case_deadlines import sweep_deadlines
 from zhichao.services.reviews import sweep_evidence
 
@@ -28,6 +28,9 @@ EXPORT_FIRST_S = 120.0  # a restarted server writes today's lists soon (the file
 EVASION_SWEEP_S = 3600.0  # cloned and covered plates, straddling, crawling: yesterday and today, every hour
 EVASION_DETOUR_S = 24 * 3600.0  # detours read two weeks of passages: once a day
 EVASION_FIRST_S = 300.0
+# the previous quarter's analysis report, once its quarter has ended (idempotent: nothing when its files exist)
+QUARTERLY_EVERY_S = 24 * 3600.0
+QUARTERLY_FIRST_S = 600.0
 
 
 def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str,
@@ -87,6 +90,8 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         # evasion findings (idempotent: a second process or a rerun adds nothing)
         _every(EVASION_SWEEP_S, lambda: _sweep_evasion(c, False), stop, "evasion-sweep", first_s=EVASION_FIRST_S),
         _every(EVASION_DETOUR_S, lambda: _sweep_evasion(c, True), stop, "detour-sweep", first_s=EVASION_FIRST_S),
+        _every(QUARTERLY_EVERY_S, lambda: quarterly.scheduled(c.quarterly, c.clock()), stop, "quarterly-report",
+               first_s=QUARTERLY_FIRST_S),
     ]
 
 

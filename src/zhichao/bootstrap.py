@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from zhichao.adapters.db.accidents import SqlAccidents
 from zhichao.adapters.db.alerts import SqlAlertStore
 from zhichao.adapters.db.audit import SqlAuditLog
 from zhichao.adapters.db.cases import SqlCaseRepository
@@ -18,10 +19,13 @@ from zhichao.adapters.db.engine import Database, open_database
 from zhichao.adapters.db.entrance import SqlEntranceReader
 from zhichao.adapters.db.evasion import SqlEvasionStore
 from zhichao.adapters.db.evidence_registry import SqlEvidenceRegistry
+from zhichao.adapters.db.exports import SqlExportReader
 from zhichao.adapters.db.ingest_store import SqlIngestStore
 from zhichao.adapters.db.inspections import SqlInspectionRepository
+from zhichao.adapters.db.kpis import SqlKpiReader
 from zhichao.adapters.db.outbox import SqlOutboxRepository
 from zhichao.adapters.db.plate_readings import SqlPlateReadingRepository
+from zhichao.adapters.db.quarterly import SqlQuarterlyReader
 from zhichao.adapters.db.registers import SqlRegisters
 from zhichao.adapters.db.registries import SqlRegistries
 from zhichao.adapters.db.repositories import SqlRecordReader, SqlStationRepository, SqlUserRepository
@@ -43,9 +47,11 @@ from zhichao.domain.deadlines import Holidays, load_holidays
 from zhichao.domain.device_health import HealthPolicy
 from zhichao.domain.documents import Issuer
 from zhichao.domain.evidence import EvidenceLimits
+from zhichao.domain.kpis import SiteRule
 from zhichao.domain.regions import RegionTable, load_regions
 from zhichao.domain.rulesets import get_rule_set
 from zhichao.domain.screening import ScreeningPolicy
+from zhichao.services.accidents import AccidentContext
 from zhichao.services.alerts import AlertContext, AlertEngine
 from zhichao.services.case_documents import CaseDocuments
 from zhichao.services.cases import CaseContext
@@ -56,13 +62,16 @@ from zhichao.services.entrance import EntranceContext
 from zhichao.services.evasion import EvasionContext
 from zhichao.services.evidence import EvidenceContext
 from zhichao.services.evidence_package import PackageContext
+from zhichao.services.exports import ListExports
 from zhichao.services.ingest import IngestPolicy
 from zhichao.services.inspections import InspectionContext
+from zhichao.services.kpis import KpiContext
 from zhichao.services.outbox import Notifier, OutboxContext, OutboxPolicy
 from zhichao.services.partner_check import CallLog, CheckContext, CheckPolicy, PartnerLimiter
 from zhichao.services.partner_exports import ExportContext
 from zhichao.services.plate_check import PlateCheckContext
 from zhichao.services.ports import EvidenceStore
+from zhichao.services.quarterly import QuarterlyContext
 from zhichao.services.reviews import ReviewContext
 from zhichao.services.sanctions import SanctionContext
 from zhichao.services.sources import SourceContext
@@ -164,6 +173,10 @@ class Container:
     alerts: AlertContext
     alert_engine: AlertEngine
     inspections: InspectionContext
+    kpis: KpiContext
+    accidents: AccidentContext
+    list_exports: ListExports
+    quarterly: QuarterlyContext
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -200,6 +213,10 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         AlertPolicy(round(settings.alert_overload_min_pct * 100), timedelta(seconds=settings.alert_window_s)),
         settings.alert_robot or None, settings.alert_robot_min_severity)
     alert_engine = AlertEngine(alert_context, clock)
+    entrance = EntranceContext(SqlEntranceReader(db), tz)
+    inspections = InspectionContext(SqlInspectionRepository(db), store, tz, RapidOcrReader())
+    cases = case_context(settings, db, tz, holidays, load_regions(_data_text("plate_regions.json")), records,
+                         stations, store)
     devices = Devices(DeviceContext(SqlDeviceRepository(db), stations, tz, health, settings.device_alert_recipient,
                                     settings.device_default_mpe_pct), ingest_store.forget)
     return Container(
@@ -221,8 +238,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         ),
         health_policy=health,
         reviews=reviews,
-        cases=case_context(settings, db, tz, holidays, load_regions(_data_text("plate_regions.json")), records,
-                           stations, store),
+        cases=cases,
         registers=SqlRegisters(db),
         evidence=evidence,
         packages=PackageContext(evidence, stations, users),
@@ -233,7 +249,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         registries=SqlRegistries(db),
         sanctions=SanctionContext(SqlSanctionRepository(db), tz, settings.source_max_per_year),
         checks=check_context(settings, db, tz),
-        entrance=EntranceContext(SqlEntranceReader(db), tz),
+        entrance=entrance,
         evasion=EvasionContext(SqlEvasionStore(db), tz),
         command=CommandContext(SqlCommandReader(db), stations, health,
                                TrajectoryContext(SqlTrajectoryReader(db), stations, tz)),
@@ -242,7 +258,14 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         alert_engine=alert_engine,
         exports=ExportContext(SqlPlateChecks(db), tz, Path(settings.export_dir) if settings.export_dir
                               else settings.data_dir / "exports"),
-        inspections=InspectionContext(SqlInspectionRepository(db), store, tz, RapidOcrReader()),
+        inspections=inspections,
+        kpis=KpiContext(SqlKpiReader(db), cases.repo, devices, inspections, entrance, stations, tz,
+                        tuple(cases.local_prefixes),
+                        SiteRule(settings.kpi_site_min_online_days, settings.kpi_site_min_trucks_per_month),
+                        settings.kpi_overload_line_pct // 10 if settings.kpi_overload_line_pct else None),
+        accidents=AccidentContext(SqlAccidents(db), tz),
+        list_exports=ListExports(SqlExportReader(db), tz),
+        quarterly=quarterly_context(settings, db, tz),
         clock=clock,
     )
 
@@ -252,6 +275,26 @@ def check_context(settings: Settings, db: Database, tz: tzinfo) -> CheckContext:
     store = SqlPlateChecks(db)
     policy = CheckPolicy(round(rate * 100) if rate > 0 else None, settings.partner_rate_per_s)
     return CheckContext(store, policy, tz, PartnerLimiter(), CallLog(store))
+
+
+def quarterly_context(settings: Settings, db: Database, tz: ZoneInfo) -> QuarterlyContext:
+    """The quarterly report: its SQL, its wording, PDF and Excel writers, stored under EXPORT_DIR/reports."""
+    from zhichao.adapters.documents.pdf import templates_dir_setting
+    from zhichao.adapters.documents.quarterly import render_pdf, write_report_xlsx
+    from zhichao.domain.quarterly import city_of
+    from zhichao.domain.quarterly_tables import ReportSettings
+
+    rules = get_rule_set(settings.rule_set)
+    line = (f"超限率超过 {rules.no_penalty_rate_pct}%" if rules.no_penalty_rate_pct
+            else f"超限超过 {rules.no_penalty_kg} 千克")
+    wording = ReportSettings(city_of(settings.authority_name), settings.authority_name,
+                             f"{line}（现行规则集 {rules.id}，{rules.legal_basis}）",
+                             tuple(settings.local_plate_prefixes), load_regions(_data_text("plate_regions.json")), tz)
+    templates = templates_dir_setting(settings.documents_dir)
+    exports = Path(settings.export_dir) if settings.export_dir else settings.data_dir / "exports"
+    return QuarterlyContext(SqlQuarterlyReader(db), SourceContext(SqlSourceReader(db), tz), wording,
+                            exports / "reports", lambda report: render_pdf(report, templates_dir=templates),
+                            write_report_xlsx)
 
 
 def build_current(settings: Settings | None = None) -> Container:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from zhichao.cli_reports import report_parser
 from zhichao.domain.errors import ZhichaoError
 from zhichao.services.errors import InvalidInput
 
@@ -483,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     _device_parsers(sub)
     _registry_parser(sub)
     _exports_parser(sub)
+    report_parser(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)

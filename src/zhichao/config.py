@@ -161,7 +161,8 @@ class Settings:
     export_dir: str = field(
         default="",
         metadata=_doc("Directory where the serving process writes the partners' reminder lists every day "
-                      "(`inspection-YYYY-MM-DD.csv`, `transfer-YYYY-MM-DD.csv`; the last 30 of each are kept). "
+                      "(`inspection-YYYY-MM-DD.csv`, `transfer-YYYY-MM-DD.csv`; the last 30 of each are kept) and "
+                      "the quarterly reports (`reports/quarterly-YYYY-Qn.pdf`, `.xlsx`, `.json`; docs/reports.md). "
                       "Empty: `exports` under the data directory."),
     )
     password_hash_memory_kib: int = field(
@@ -300,7 +301,8 @@ class Settings:
         default=Path(""),
         metadata=_doc(
             "Directory of the bureau's own document templates: a file there (`decision.html`, `base.html`, "
-            "`documents.css` …) replaces the shipped one of the same name. Empty: the shipped templates only."
+            "`documents.css` …, the quarterly report's `quarterly_report.html`, `quarterly_report.css`, "
+            "`quarterly_charts.css`) replaces the shipped one of the same name. Empty: the shipped templates only."
         ),
     )
     payment_instructions: str = field(

@@ -3,6 +3,7 @@ against a hand count, the day counters, the bureau's targets, and the periods th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -209,3 +210,18 @@ def test_the_dashboard_shows_the_goals_against_their_targets(console: Console, c
     assert data["statistics"]["trucks"] == 4 and data["statistics"]["bands"][2] == 1  # 23.10 %: band 20–30 %
     bad = client.get("/kpis", params={"from": "2026-11-31"})
     assert bad.status_code == 400 and "日期格式不正确" in bad.text
+
+
+def test_the_case_kpis_link_to_the_cases_behind_them(console: Console, client: TestClient) -> None:
+    _leader(console, client)
+    for n, (plate, state) in enumerate([("浙D10001", "no_penalty"), ("浙D10003", "valid"), ("浙D10004", "withdrawn"),
+                                        ("皖K10005", "notified"), ("皖K10006", "decided")]):
+        _case(console, n, plate, state)
+    page = client.get("/kpis", params=MONTH).text
+    links = {href.replace("&amp;", "&") for href in re.findall(r'href="(/console/cases\?[^"]+)"', page)}
+    assert links == {"/console/cases?opened_from=2026-11-01&opened_to=2026-11-26&local=local&outcome=undisposed",
+                     "/console/cases?opened_from=2026-11-01&opened_to=2026-11-26&outcome=unpenalised"}
+    listed = {link: set(re.findall(r"(浙D\d{5}|皖K\d{5})", client.get(link).text.split('id="cases"')[1]))
+              for link in links}
+    assert sorted(listed.values(), key=len) == [{"浙D10003"}, {"浙D10001", "浙D10003", "皖K10005"}]
+    assert client.get("/console/cases", params={"opened_from": "2026-11-3"}).status_code == 400

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from zhichao.web.console.charts import NO_DATA, Bar, HLine, bar_chart, line_chart, nice_ticks
+from zhichao.charts.svg import NO_DATA, Bar, HLine, bar_chart, line_chart, nice_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAY = date(2026, 11, 1)

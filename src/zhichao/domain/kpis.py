@@ -20,6 +20,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass, field, replace
 
+from zhichao.domain.cases import DISPOSED_STATES, PENALISED_STATES
+from zhichao.domain.cases import REFERRED_POLICE as CASE_REFERRED
+from zhichao.domain.cases import STATES as CASE_STATES
+from zhichao.domain.cases import WITHDRAWN as CASE_WITHDRAWN
+
 ONLINE_RATE, NORMAL_RATE = "device_online_rate", "device_normal_rate"
 HANDHELD_SHARE, LOCAL_DISPOSAL = "handheld_inspection_share", "local_disposal_rate"
 CASE_PENALTY = "valid_case_penalty_rate"
@@ -129,6 +134,19 @@ def status(kpi: str, value: float | None, goal: float | None) -> str | None:
 def _rate(kpi: str, numerator: int, denominator: int, year: int, rule: str, **extra: object) -> KpiValue:
     value = numerator / denominator if denominator else None
     return KpiValue(kpi, value, target(kpi, year), numerator, denominator, rule=rule, **extra)  # type: ignore[arg-type]
+
+
+# The case list's outcome filter: the cases behind KPI 3 and 4's numbers (the drill-down from the dashboard).
+LEFT_OUT_STATES = frozenset({CASE_WITHDRAWN, CASE_REFERRED})
+CASE_GROUPS: Mapping[str, frozenset[str]] = {
+    "disposed": DISPOSED_STATES,
+    "undisposed": frozenset(CASE_STATES) - DISPOSED_STATES - LEFT_OUT_STATES,
+    "penalised": PENALISED_STATES,
+    "unpenalised": frozenset(CASE_STATES) - PENALISED_STATES - LEFT_OUT_STATES,
+    "left_out": LEFT_OUT_STATES,
+}
+CASE_GROUP_LABELS = {"disposed": "已处置（目标3）", "undisposed": "未处置（目标3）", "penalised": "已处罚（目标4）",
+                     "unpenalised": "未处罚（目标4）", "left_out": "不计入（撤销、移送公安）"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from zhichao.domain.case_dates import DUE_LABELS
 from zhichao.services.cases import CaseContext
+from zhichao.services.ports import CaseQuery
 
 # Who acts on each kind of deadline: the officer in charge (承办人) prepares, the leader decides and signs.
 RESPONSIBLE = {"decision": "leader", "court": "leader"}
@@ -35,7 +36,7 @@ def sweep_deadlines(ctx: CaseContext, now: datetime, *, warn_days: int, recipien
                     console_url: str = "", limit: int = 500) -> int:
     """Queue one reminder per case deadline that is within ``warn_days`` or past; returns how many were new."""
     today = now.astimezone(ctx.tz).date()
-    due = ctx.repo.list(due_by=today + timedelta(days=warn_days), limit=limit)
+    due = ctx.repo.list(CaseQuery(due_by=today + timedelta(days=warn_days)), limit)
     queued = 0
     with ctx.repo.transaction() as tx:
         for case in due:

@@ -47,7 +47,7 @@ from zhichao.domain.parties import PARTY_ROLES, checked_party, masked
 from zhichao.domain.plates import is_local, normalize_plate
 from zhichao.domain.regions import Region, RegionTable, region_of
 from zhichao.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from zhichao.services.ports import EvidenceStore, User
+from zhichao.services.ports import CaseQuery, EvidenceStore, User
 
 # Parties are entered by the officers who prepare the case, or by a leader.
 PARTY_EDITORS = frozenset({"officer", "leader"})
@@ -124,8 +124,7 @@ class CaseRepository(Protocol):
     def counts(self, start: datetime, end: datetime, county: str | None,
                local_prefixes: Sequence[str]) -> CaseCounts: ...
 
-    def list(self, state: str | None = None, plate: str | None = None, limit: int = 100,
-             due_by: date | None = None) -> builtins.list[dict[str, Any]]: ...
+    def list(self, query: CaseQuery, limit: int = 100) -> builtins.list[dict[str, Any]]: ...
 
 
 class DocumentIssuer(Protocol):
@@ -306,14 +305,19 @@ def set_party(ctx: CaseContext, user: User, case_id: int, role: str, values: dic
     return {"role": role, **party}
 
 
-def list_cases(repo: CaseRepository, state: str | None = None, plate: str | None = None,
-               limit: int = 100, due_by: date | None = None) -> list[dict[str, Any]]:
+def list_cases(repo: CaseRepository, query: CaseQuery, limit: int = 100) -> list[dict[str, Any]]:
     if not 1 <= limit <= 500:
         raise InvalidInput("invalid_limit", "limit 必须是 1–500 的整数")
-    if state and state not in STATES:
-        raise InvalidInput("invalid_state", f"未知的案件状态：{state}")
-    plate_text = normalize_plate(plate).text if plate and plate.strip() else None
-    return repo.list(state=state or None, plate=plate_text, limit=limit, due_by=due_by)
+    if query.state and query.state not in STATES:
+        raise InvalidInput("invalid_state", f"未知的案件状态：{query.state}")
+    return repo.list(query, limit)
+
+
+def plate_as_stored(plate: str | None) -> str | None:
+    """A plate typed in a filter, as stored (normalised as ingest normalises it); None for every plate."""
+    if not plate or not plate.strip():
+        return None
+    return normalize_plate(plate).text or plate.strip()
 
 
 def allowed_actions(state: str, role: str) -> list[str]:

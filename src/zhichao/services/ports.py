@@ -392,3 +392,18 @@ class DeviceRepository(Protocol):
 
     def reset_quality(self, station_id: str, station_values: Mapping[str, Any], now: datetime,
                       change: StationChange) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    """What the case list (and its export) narrows to; None everywhere: every case, newest first."""
+
+    state: str | None = None
+    plate: str | None = None  # as stored (normalised)
+    due_by: date | None = None  # the cases with a deadline by then, soonest first
+    opened_from: datetime | None = None  # UTC, included
+    opened_before: datetime | None = None  # UTC, excluded
+    county: str | None = None  # the county of the case's station
+    local: bool | None = None  # plates starting with ``local_prefixes`` (True) or not (False)
+    local_prefixes: tuple[str, ...] = ()
+    states: frozenset[str] | None = None  # an outcome group (domain/kpis.py CASE_GROUPS)

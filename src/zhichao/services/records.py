@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from zhichao.domain.plates import normalize_plate
@@ -46,5 +47,7 @@ def vehicle_records(reader: RecordReader, plate: str, *, overloaded: bool | None
 
 
 def latest_records(reader: RecordReader, *, limit: int = 50, overloaded: bool | None = None,
-                   station_id: str | None = None) -> list[dict[str, Any]]:
-    return reader.latest(_page_size(limit), overloaded, station_id)
+                   station_id: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> list[dict[str, Any]]:
+    """The latest passages, newest first; ``since`` and ``until`` bound the capture time, [since, until)."""
+    return reader.latest(_page_size(limit), overloaded, station_id, since, until)

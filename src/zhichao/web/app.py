@@ -15,6 +15,7 @@ from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
 from zhichao.web.alert_stream import AlertHub
 from zhichao.web.api import (
+    accidents,
     alerts,
     cases,
     command,
@@ -24,27 +25,33 @@ from zhichao.web.api import (
     evidence,
     ingest,
     inspections,
+    kpis,
     owner,
     partners,
     payments,
     reads,
     registers,
+    reports,
     reviews,
     sanctions,
 )
 from zhichao.web.console import (
+    accident_pages,
     case_pages,
     command_pages,
     device_pages,
     evasion_pages,
+    export_pages,
     gate_pages,
     inspection_pages,
+    kpi_pages,
     mobile_pages,
     owner_pages,
     pages,
     party_pages,
     registry_entry,
     registry_pages,
+    report_pages,
     review_pages,
     sanction_pages,
     transfer_pages,
@@ -111,9 +118,12 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(reads.router)
     app.include_router(partners.router)
     app.include_router(sanctions.router)
+    app.include_router(accidents.router)
     app.include_router(entrances.router)
     app.include_router(evasion.router)
     app.include_router(inspections.router)
+    app.include_router(kpis.router)
+    app.include_router(reports.router)
     app.include_router(alerts.router)
     app.include_router(command.router)
     app.include_router(reviews.router)
@@ -133,6 +143,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(transfer_pages.router)
     app.include_router(registry_entry.router)
     app.include_router(registry_pages.router)
+    app.include_router(accident_pages.router)
     app.include_router(party_pages.router)
     app.include_router(sanction_pages.router)
     app.include_router(gate_pages.router)
@@ -141,6 +152,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(mobile_pages.router)
     app.include_router(command_pages.router)
     app.include_router(watch_pages.router)
+    app.include_router(kpi_pages.router)
+    app.include_router(export_pages.router)
+    app.include_router(report_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, false, func, insert, or_, select, update
@@ -35,6 +35,7 @@ from zhichao.domain.cases import (
     WITHDRAWN,
 )
 from zhichao.domain.kpis import CaseCounts
+from zhichao.services.ports import CaseQuery
 
 _CASE_COLUMNS = tuple(cases.c)
 _PARTY_COLUMNS = (case_parties.c.role, case_parties.c.name, case_parties.c.id_number, case_parties.c.phone,
@@ -55,17 +56,23 @@ def _listed() -> Any:
                                      records.c.record_id == cases.c.record_id)))
 
 
-def case_list_query(state: str | None, plate: str | None, due_by: date | None) -> Any:
+def case_list_query(q: CaseQuery) -> Any:
     """The case list's query (newest case first; with ``due_by``, the soonest deadline first), shared by the
     list and its export."""
-    query = _listed()
-    if state:
-        query = query.where(cases.c.state == state)
-    if plate:
-        query = query.where(cases.c.plate == plate)
-    if due_by is not None:
-        return query.where(cases.c.due_on <= due_by).order_by(cases.c.due_on, cases.c.id)
-    return query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
+    c, query = cases.c, _listed()
+    conditions = [c.state == q.state if q.state else None, c.plate == q.plate if q.plate else None,
+                  c.opened_at >= q.opened_from if q.opened_from else None,
+                  c.opened_at < q.opened_before if q.opened_before else None,
+                  c.state.in_(sorted(q.states)) if q.states is not None else None,
+                  stations.c.county_code == q.county if q.county else None]
+    if q.local is not None:
+        local = or_(*(c.plate.startswith(p, autoescape=True) for p in q.local_prefixes)) if q.local_prefixes \
+            else false()
+        conditions.append(local if q.local else ~local)
+    query = query.where(*(x for x in conditions if x is not None))
+    if q.due_by is not None:
+        return query.where(c.due_on <= q.due_by).order_by(c.due_on, c.id)
+    return query.order_by(c.opened_at.desc(), c.id.desc())
 
 
 def transfer_list_query(state: str | None, long_triangle: bool | None) -> Any:
@@ -203,11 +210,10 @@ class SqlCaseRepository:
     def case(self, case_id: int) -> dict[str, Any] | None:
         return self._one(_listed().where(cases.c.id == case_id))
 
-    def list(self, state: str | None = None, plate: str | None = None, limit: int = 100,
-             due_by: date | None = None) -> builtins.list[dict[str, Any]]:
+    def list(self, query: CaseQuery, limit: int = 100) -> builtins.list[dict[str, Any]]:
         """Newest case first; with ``due_by``, the cases with a deadline by then, soonest first (a case's
         ``due_on`` is cleared when it reaches a state with nothing left to do)."""
-        return self._all(case_list_query(state, plate, due_by).limit(limit))
+        return self._all(case_list_query(query).limit(limit))
 
     def by_notice_code(self, plate: str, code: str) -> dict[str, Any] | None:
         return self._one(_listed().where(cases.c.plate == plate, cases.c.notice_code == code))

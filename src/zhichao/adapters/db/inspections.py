@@ -33,6 +33,19 @@ def _listed() -> Any:
             .outerjoin(users, users.c.id == i.officer_id).outerjoin(stations, stations.c.station_id == i.station_id))
 
 
+def inspection_list_query(start: datetime, end: datetime, county: str | None, channel: str | None,
+                          officer_id: int | None = None) -> Any:
+    """Inspections in [start, end), newest first: the list's query, shared by the list and its export."""
+    query = _listed().where(i.inspected_at >= start, i.inspected_at < end)
+    if county:
+        query = query.where(i.county_code == county)
+    if channel:
+        query = query.where(i.channel == channel)
+    if officer_id is not None:
+        query = query.where(i.officer_id == officer_id)
+    return query.order_by(i.inspected_at.desc(), i.id.desc())
+
+
 class SqlInspectionTransaction:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -81,16 +94,9 @@ class SqlInspectionRepository:
 
     def inspections(self, start: datetime, end: datetime, county: str | None, channel: str | None,
                     officer_id: int | None, limit: int) -> list[dict[str, Any]]:
-        query = _listed().where(i.inspected_at >= start, i.inspected_at < end)
-        if county:
-            query = query.where(i.county_code == county)
-        if channel:
-            query = query.where(i.channel == channel)
-        if officer_id is not None:
-            query = query.where(i.officer_id == officer_id)
+        query = inspection_list_query(start, end, county, channel, officer_id).limit(limit)
         with self._db.reader.connect() as conn:
-            rows = conn.execute(query.order_by(i.inspected_at.desc(), i.id.desc()).limit(limit))
-            return [dict(r._mapping) for r in rows]
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def channel_counts(self, start: datetime, end: datetime, county: str | None) -> dict[str, int]:
         """Inspections per channel in [start, end)."""

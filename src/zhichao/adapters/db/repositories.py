@@ -160,13 +160,24 @@ class SqlRecordReader:
             query = query.where(records.c.id < before_id)
         return self._rows(query.order_by(records.c.captured_at.desc(), records.c.id.desc()).limit(limit))
 
-    def latest(self, limit: int, overloaded: bool | None, station_id: str | None) -> list[dict[str, Any]]:
-        query = select(records)
-        if overloaded is not None:
-            query = query.where(records.c.overloaded == overloaded)
-        if station_id is not None:
-            query = query.where(records.c.station_id == station_id)
-        # By capture time (the captured_at index), so a station that uploads late does not push
-        # older passages above newer ones.
-        return self._rows(query.order_by(records.c.captured_at.desc(), records.c.id.desc()).limit(limit))
+    def latest(self, limit: int, overloaded: bool | None, station_id: str | None,
+               since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+        return self._rows(latest_query(select(records), overloaded, station_id, since, until).limit(limit))
+
+
+def latest_query(query: Any, overloaded: bool | None, station_id: str | None, since: datetime | None = None,
+                 until: datetime | None = None) -> Any:
+    """``query`` over ``records`` narrowed to the filter of 实时过车 (captured in [since, until)), newest first.
+    The page and its export both read through this, so they list the same passages."""
+    if overloaded is not None:
+        query = query.where(records.c.overloaded == overloaded)
+    if station_id is not None:
+        query = query.where(records.c.station_id == station_id)
+    if since is not None:
+        query = query.where(records.c.captured_at >= since)
+    if until is not None:
+        query = query.where(records.c.captured_at < until)
+    # By capture time (the captured_at index), so a station that uploads late does not push
+    # older passages above newer ones.
+    return query.order_by(records.c.captured_at.desc(), records.c.id.desc())
 

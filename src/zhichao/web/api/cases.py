@@ -19,6 +19,7 @@ from zhichao.services import party_import
 from zhichao.services import payments as payment_service
 from zhichao.services import transfers as transfer_service
 from zhichao.services.errors import InvalidInput, NotFound
+from zhichao.services.ports import CaseQuery
 from zhichao.services.registers import csv_text
 from zhichao.web.deps import container, read_body, read_form_file, user_with_role
 
@@ -83,7 +84,8 @@ def list_cases(request: Request, state: str | None = None, plate: str | None = N
                due_by: date | None = None,
                limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
     user_with_role(request, VIEW_ROLES)
-    return {"items": case_service.list_cases(container(request).cases.repo, state, plate, limit, due_by)}
+    query = CaseQuery(state=state or None, plate=case_service.plate_as_stored(plate), due_by=due_by)
+    return {"items": case_service.list_cases(container(request).cases.repo, query, limit)}
 
 
 @router.get("/{case_id}", summary="一个案件的卷宗：处理记录、当事人、文书、缴款、抄告")

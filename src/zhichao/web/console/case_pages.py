@@ -9,13 +9,12 @@ A refusal changes nothing: the case page is shown again, up to date, with the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -23,8 +22,9 @@ from zhichao.bootstrap import Container
 from zhichao.domain.attachments import MAX_ATTACHMENT_BYTES
 from zhichao.domain.cases import ACTION_LABELS, FINAL_STATES, RECORD_PAYMENT, TRANSFER
 from zhichao.domain.errors import ZhichaoError
+from zhichao.domain.kpis import CASE_GROUP_LABELS
 from zhichao.domain.parties import FULL_VIEW_ROLES
-from zhichao.domain.plates import is_local, normalize_plate
+from zhichao.domain.plates import is_local
 from zhichao.services import case_attachments as attachment_service
 from zhichao.services import cases as case_service
 from zhichao.services import payments as payment_service
@@ -35,6 +35,7 @@ from zhichao.services.ports import User
 from zhichao.web.api.cases import CASE_ROLES, PAYMENT_ROLES, UPLOAD_ROLES
 from zhichao.web.console import case_view as V
 from zhichao.web.console import labels as L
+from zhichao.web.console.list_filters import LOCALITIES, CaseFilter, case_filter_of, filter_query
 from zhichao.web.console.pages import TEMPLATES, _gate, _render, error_page
 from zhichao.web.console.review_view import photo_views, verdict_rows
 from zhichao.web.deps import container, current_user, read_form_file
@@ -47,23 +48,6 @@ TEMPLATES.env.globals["case_roles"] = CASE_ROLES  # base.html shows 案件 in th
 router = APIRouter(include_in_schema=False)
 
 
-@dataclass(frozen=True, slots=True)
-class CaseFilter:
-    """The list's filter as the query string carries it; values that cannot be used are dropped."""
-
-    state: str = ""
-    plate: str = ""
-    due: str = ""
-
-    def query(self) -> str:
-        return urlencode({k: v for k, v in (("state", self.state), ("plate", self.plate), ("due", self.due)) if v})
-
-
-def case_filter(state: str = "", plate: str = "", due: str = "") -> CaseFilter:
-    return CaseFilter(state if state in L.CASE_STATES else "", plate.strip()[:16], due if due in V.DUE_FILTERS else "")
-
-
-Filters = Annotated[CaseFilter, Depends(case_filter)]
 
 
 def _today(c: Container) -> date:
@@ -96,18 +80,22 @@ def case_url(case_id: int, done: str = "") -> str:
 
 
 @router.get("/console/cases")
-def list_page(request: Request, f: Filters) -> Response:
+def list_page(request: Request) -> Response:
     user = _viewer(request)
     if isinstance(user, Response):
         return user
     c = container(request)
     tz, today = ZoneInfo(c.settings.display_timezone), _today(c)
-    due_by = today + timedelta(days=V.DUE_FILTERS[f.due][1]) if f.due else None
-    plate = (normalize_plate(f.plate).text or f.plate) if f.plate else None
-    found = case_service.list_cases(c.cases.repo, f.state or None, plate, LIST_LIMIT, due_by)
+    try:
+        f = case_filter_of(request.query_params)
+        found = case_service.list_cases(c.cases.repo, f.query(today, tz, c.cases.local_prefixes), LIST_LIMIT)
+    except ZhichaoError as refused:
+        return error_page(request, status_of(refused), refused.message)
     rows = [V.case_row(case, today, tz) for case in found]
     return _render(request, "cases.html", {
         "user": user, "nav": "cases", "rows": rows, "f": f, "states": L.CASE_STATES, "due_filters": V.DUE_FILTERS,
+        "counties": sorted(L.COUNTIES.items()), "localities": LOCALITIES, "outcomes": CASE_GROUP_LABELS,
+        "export": {"name": "cases", "query": filter_query(f)},
         "limit": LIST_LIMIT, "filtered": f != CaseFilter(), "today": today.isoformat(),
         "overdue": sum(r.due.level == "overdue" for r in rows), "soon": sum(r.due.level == "soon" for r in rows),
     })  # fmt: skip

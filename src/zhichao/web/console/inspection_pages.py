@@ -7,7 +7,7 @@ button) stores one inspection, as a phone's resend does."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -20,29 +20,25 @@ from zhichao.services import inspections
 from zhichao.services.errors import InvalidInput
 from zhichao.services.ports import User
 from zhichao.web.console import labels as L
-from zhichao.web.console.gate_pages import day_or
+from zhichao.web.console.list_filters import InspectionFilter, filter_query, inspection_filter
 from zhichao.web.console.pages import _gate, _render, error_page
 from zhichao.web.deps import container
 from zhichao.web.errors import status_of
 
 router = APIRouter(include_in_schema=False)
-LIST_DAYS = 30
 LIST_LIMIT = 200
 FIELDS = ("plate", "place", "inspected_at", "result", "measured_weight_kg", "cargo", "note", "station_id", "county")
 
 
-def _context(c: Container, user: User, start: str, end: str, county: str, channel: str) -> dict[str, Any]:
-    today = c.clock().astimezone(c.inspections.tz).date()
-    last = day_or(end, today)
-    first = day_or(start, last - timedelta(days=LIST_DAYS - 1))
-    area = county if county in L.COUNTIES else None
-    kind = channel if channel in CHANNELS else None
-    rows = inspections.list_inspections(c.inspections, first, last, county=area, channel=kind, limit=LIST_LIMIT)
-    kpi = inspections.handheld_kpi(c.inspections, first, last, area)
-    return {"user": user, "nav": "command", "start": first.isoformat(), "end": last.isoformat(),
-            "county": area or "", "channel": kind or "", "counties": sorted(L.COUNTIES.items()),
+def _context(c: Container, user: User, f: InspectionFilter) -> dict[str, Any]:
+    area, kind = f.county or None, f.channel or None
+    rows = inspections.list_inspections(c.inspections, f.start, f.end, county=area, channel=kind, limit=LIST_LIMIT)
+    kpi = inspections.handheld_kpi(c.inspections, f.start, f.end, area)
+    return {"user": user, "nav": "command", "start": f.start.isoformat(), "end": f.end.isoformat(),
+            "county": f.county, "channel": f.channel, "counties": sorted(L.COUNTIES.items()),
             "channels": list(CHANNELS.items()), "results": list(RESULTS.items()), "limit": LIST_LIMIT,
             "stations": [{"id": s.station_id, "name": s.name} for s in c.stations.all()],
+            "export": {"name": "inspections", "query": filter_query(f)},
             "rows": [{**r, "at": r["inspected_at"][:16].replace("T", " "),
                       "county_label": L.label(L.COUNTIES, r["county_code"]),
                       "weight": f"{r['measured_weight_kg'] / 1000:.2f}" if r["measured_weight_kg"] else ""}
@@ -54,14 +50,18 @@ def _context(c: Container, user: User, start: str, end: str, county: str, channe
             "form": {"client_id": secrets.token_hex(16)}, "can_enter": user.role in inspections.RECORD_ROLES}
 
 
+def _today(c: Container) -> date:
+    return c.clock().astimezone(c.inspections.tz).date()
+
+
 @router.get("/console/inspections")
-def inspections_page(request: Request, start: str = "", end: str = "", county: str = "", channel: str = "",
-                     done: str = "") -> Response:
+def inspections_page(request: Request, done: str = "") -> Response:
     user = _gate(request)
     if isinstance(user, Response):
         return user
+    c = container(request)
     try:
-        context = _context(container(request), user, start, end, county, channel)
+        context = _context(c, user, inspection_filter(request.query_params, _today(c)))
     except ZhichaoError as refused:
         return error_page(request, status_of(refused), refused.message)
     return _render(request, "inspections.html", {**context, "done": bool(done)})
@@ -105,7 +105,7 @@ def enter_inspection(request: Request, client_id: Annotated[str, Form()] = "", p
         inspections.record_inspection(c.inspections, user, req, from_mobile=False, now=c.clock(),
                                       origin=request.client.host if request.client else "unknown")
     except ZhichaoError as refused:
-        context = _context(c, user, "", "", "", "")
+        context = _context(c, user, inspection_filter({}, _today(c)))
         return _render(request, "inspections.html", {**context, "form": sent, "message": refused.message},
                        status_of(refused))
     return RedirectResponse("/console/inspections?done=1", status_code=303)

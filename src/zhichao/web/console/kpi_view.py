@@ -54,7 +54,12 @@ def _link(kpi: str, start: date, end: date, county: str | None) -> tuple[str, st
     if kpi == K.HANDHELD_SHARE:
         return "/console/inspections?" + urlencode(period), "检查记录"
     if kpi in (K.LOCAL_DISPOSAL, K.CASE_PENALTY):
-        return "/console/cases", "案件列表"
+        opened = {"opened_from": start.isoformat(), "opened_to": end.isoformat(),
+                  **({"county": county} if county else {})}
+        if kpi == K.LOCAL_DISPOSAL:
+            query = urlencode({**opened, "local": "local", "outcome": "undisposed"})
+            return f"/console/cases?{query}", "未处置的本地案件"
+        return "/console/cases?" + urlencode({**opened, "outcome": "unpenalised"}), "未处罚的有效案件"
     if kpi == K.HIGHWAY_OVERLOAD:
         return "/entrances?" + urlencode({"start": start.isoformat(), "end": end.isoformat()}), "高速入口劝返"
     return "#sites", "各点位明细"

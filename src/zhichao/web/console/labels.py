@@ -12,6 +12,8 @@ from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from zhichao.domain.accidents import LABELS as ACCIDENT_LABELS
+from zhichao.domain.accidents import SEVERITY_LABELS
 from zhichao.domain.case_dates import DUE_LABELS
 from zhichao.domain.cases import STATE_LABELS
 from zhichao.domain.documents import KIND_TITLES
@@ -99,6 +101,9 @@ REGISTRIES: Mapping[str, str] = KIND_LABELS
 REGISTRY_COLUMNS: Mapping[str, str] = REGISTRY_LABELS
 SANCTION_PARTIES: Mapping[str, str] = PARTY_LABELS
 YES_NO: Mapping[bool, str] = {True: "是", False: "否"}
+# The accident register (事故登记): severities and the import file's columns.
+ACCIDENT_SEVERITIES: Mapping[str, str] = SEVERITY_LABELS
+ACCIDENT_COLUMNS: Mapping[str, str] = ACCIDENT_LABELS
 
 UNREAD_PLATE = "未识别"
 NO_COUNTY = "未填区县"

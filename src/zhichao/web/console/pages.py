@@ -22,10 +22,12 @@ from fastapi.templating import Jinja2Templates
 
 from zhichao.domain.errors import ZhichaoError
 from zhichao.services.auth import READ_ROLES, log_in, token_hash
+from zhichao.services.exports import local_span
 from zhichao.services.ports import Station, User
 from zhichao.services.records import latest_records
 from zhichao.services.stations import health
 from zhichao.web.console import labels as L
+from zhichao.web.console.list_filters import filter_query, passage_filter
 from zhichao.web.deps import SESSION_COOKIE, container, current_user
 
 HERE = Path(__file__).resolve().parent
@@ -203,24 +205,27 @@ def _station_options(stations: Sequence[Station]) -> list[tuple[str, list[Statio
 
 
 @router.get("/")
-def passages(request: Request, overloaded: str | None = None, station: str | None = None) -> Response:
+def passages(request: Request) -> Response:
     user = _gate(request)
     if isinstance(user, Response):
         return user
     c = container(request)
     tz = ZoneInfo(c.settings.display_timezone)
-    only_overloaded = (overloaded or "").lower() in {"1", "true", "on", "yes"}
-    station_id = station or None
+    f = passage_filter(request.query_params)
+    since, until = local_span(tz, f.start, f.end)
     stations = c.stations.all()
     names = {s.station_id: s.name for s in stations}
-    records = latest_records(c.records, limit=PAGE_SIZE, overloaded=True if only_overloaded else None,
-                             station_id=station_id)
+    records = latest_records(c.records, limit=PAGE_SIZE, overloaded=True if f.overloaded else None,
+                             station_id=f.station_id or None, since=since, until=until)
     rows = [_passage(r, names, tz) for r in records]
-    live = {"limit": PAGE_SIZE, "overloaded": only_overloaded, "station": station_id, "timezone": str(tz),
-            "stations": names, "labels": L.js_labels()}
+    # A chosen period is a look back: new passages would not belong in it, so the table is not kept live.
+    live = None if f.start or f.end else {
+        "limit": PAGE_SIZE, "overloaded": f.overloaded, "station": f.station_id or None, "timezone": str(tz),
+        "stations": names, "labels": L.js_labels()}
     return _render(request, "passages.html", {
         "user": user, "nav": "passages", "rows": rows, "counts": _counts(rows), "live": live,
-        "only_overloaded": only_overloaded, "station_id": station_id or "",
+        "only_overloaded": f.overloaded, "station_id": f.station_id, "f": f,
+        "export": {"name": "records", "query": filter_query(f)},
         "station_groups": _station_options(stations), "page_size": PAGE_SIZE,
         "timezone_label": "北京时间" if str(tz) == "Asia/Shanghai" else str(tz),
     })  # fmt: skip
@@ -291,4 +296,4 @@ def stations_page(request: Request) -> Response:
         "today": now.astimezone(tz).date().isoformat(),
     }  # fmt: skip
     return _render(request, "stations.html", {"user": user, "nav": "stations", "groups": groups,
-                                              "summary": summary})
+                                              "summary": summary, "export": {"name": "stations", "query": ""}})

@@ -10,9 +10,9 @@ from datetime import date, datetime, tzinfo
 
 from markupsafe import Markup
 
+from zhichao.charts.svg import Band, Bar, HLine, bar_chart, day_label, line_chart, number
 from zhichao.services.device_views import Certificate, FindingView, StationDetail, StationEvent
 from zhichao.web.console import labels as L
-from zhichao.web.console.charts import Band, Bar, HLine, bar_chart, day_label, line_chart, number
 from zhichao.web.console.device_view import (
     LEVEL_RANK,
     READ_RATE_MIN,

@@ -15,6 +15,7 @@ from zhichao.services import transfers as transfer_service
 from zhichao.web.console import labels as L
 from zhichao.web.console.case_pages import _viewer
 from zhichao.web.console.case_view import TRANSFER_STATES
+from zhichao.web.console.list_filters import filter_query, transfer_filter
 from zhichao.web.console.pages import _render
 from zhichao.web.deps import container
 
@@ -34,16 +35,16 @@ def transfer_row(t: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
 
 
 @router.get("/console/transfers")
-def transfers_page(request: Request, state: str = "", region: str = "") -> Response:
+def transfers_page(request: Request) -> Response:
     user = _viewer(request)
     if isinstance(user, Response):
         return user
     c = container(request)
     tz = ZoneInfo(c.settings.display_timezone)
-    state = state if state in STATE_LABELS else ""
-    long_triangle = True if region == "long_triangle" else None
-    rows = [transfer_row(t, tz) for t in c.cases.repo.transfers(state or None, long_triangle, LIST_LIMIT)]
+    f = transfer_filter(request.query_params, STATE_LABELS)
+    rows = [transfer_row(t, tz) for t in c.cases.repo.transfers(f.state or None, f.long_triangle, LIST_LIMIT)]
     return _render(request, "transfers.html", {
-        "user": user, "nav": "transfers", "rows": rows, "states": STATE_LABELS, "state": state, "region": region,
+        "user": user, "nav": "transfers", "rows": rows, "states": STATE_LABELS, "state": f.state, "region": f.region,
+        "export": {"name": "transfers", "query": filter_query(f)},
         "waiting": sum(r["state_code"] == "sent" for r in rows), "delta": sum(r["long_triangle"] for r in rows),
     })
