@@ -34,6 +34,7 @@ from zhichao.domain.quarterly_figures import (
     SiteInfo,
     ViolationFigures,
 )
+from zhichao.domain.quarterly_places import place_of
 from zhichao.domain.quarterly_report import build_report
 from zhichao.domain.quarterly_tables import (
     CHANGE,
@@ -245,6 +246,15 @@ def test_registration_splits_local_other_zhejiang_other_provinces_and_unknown() 
     assert rows == {"本地号牌（浙D）": (25, 15), "本省其他地区": (5, 3), "外省": (8, 6), "号牌无法确定登记地": (2, 1),
                     "未识别号牌": (2, 0)}
     assert [r[:3] for r in table_of("by_province").rows] == [("浙江省", 30, 18), ("安徽省", 8, 6), ("无法确定", 2, 1)]
+
+
+@pytest.mark.parametrize(("prefix", "province", "city", "local"), [
+    ("浙D", "浙江省", "绍兴市", True), ("浙A", "浙江省", "杭州市", False), ("沪D", "上海市", "上海市", False),
+    ("WJ", "无法确定", "无法确定", False),
+])  # fmt: skip
+def test_a_plate_prefix_names_its_registration_place(prefix: str, province: str, city: str, local: bool) -> None:
+    place = place_of(prefix, SETTINGS)
+    assert (place.province, place.city, place.local) == (province, city, local)
 
 
 def test_repeat_offences_are_tabled_with_their_shares() -> None:

@@ -100,7 +100,9 @@ def place_of(prefix: str, s: ReportSettings) -> Place:
         region = region_of(prefix, s.regions)
     except UnknownRegion:
         return Place(prefix, UNKNOWN_PLACE, UNKNOWN_PLACE, False)
-    return Place(prefix, region.province, region.city or UNKNOWN_PLACE, is_local(prefix, s.local_prefixes))
+    # a municipality (上海市, 重庆市 …) is its own city; elsewhere an authority letter the table does not know
+    city = region.city or (region.province if region.province.endswith("市") else UNKNOWN_PLACE)
+    return Place(prefix, region.province, city, is_local(prefix, s.local_prefixes))
 
 
 def registration(f: QuarterFigures, s: ReportSettings) -> Section:
