@@ -16,6 +16,7 @@ from zhichao.domain.quarterly import (
     as_of,
     check_begun,
     city_of,
+    comparable,
     fold_hours,
     parse_quarter,
     pct_change,
@@ -277,3 +278,15 @@ def test_every_table_has_a_unique_key_and_a_legal_sheet_name() -> None:
     assert len(set(sheets)) == len(sheets) == len({t.key for t in report.tables}) == 18
     assert all(len(s) <= 31 and not set(s) & set("[]:*?/\\") for s in sheets)
     assert [s.title[:1] for s in report.sections] == list("一二三四五六七八九")
+
+
+@pytest.mark.parametrize(("trucks", "days", "previous", "previous_days", "expected"), [
+    (900_000, 90, 90_000, 90, True),    # a tenth a day: comparable
+    (900_000, 90, 89_999, 90, False),   # just under
+    (100_000, 10, 92_000, 92, True),    # a quarter ten days old against a whole one: daily volumes
+    (393_550, 58, 2, 92, False),        # the network was not yet sending
+    (1000, 30, 0, 91, False),           # nothing before
+])  # fmt: skip
+def test_the_previous_quarter_is_compared_only_when_it_is_comparable(trucks: int, days: int, previous: int,
+                                                                      previous_days: int, expected: bool) -> None:
+    assert comparable(trucks, days, previous, previous_days) is expected

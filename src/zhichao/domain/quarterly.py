@@ -131,6 +131,20 @@ def pct_change(current: int, previous: int) -> float | None:
     return (current - previous) / previous if previous else None
 
 
+# A previous quarter that weighed less than a tenth of this quarter's trucks a day (the network still being
+# built, a gap in the data) is no basis for a change: the report says there is nothing to compare with
+# rather than printing an increase of a million percent.
+MIN_COMPARABLE_SHARE = 0.1
+
+
+def comparable(trucks: int, days: int, previous_trucks: int, previous_days: int) -> bool:
+    """Whether the previous quarter's counts are worth comparing with (daily volumes, not totals: the
+    quarter being reported may not have ended)."""
+    if previous_trucks == 0 or days <= 0 or previous_days <= 0:
+        return False
+    return previous_trucks / previous_days >= MIN_COMPARABLE_SHARE * trucks / days
+
+
 def pp_change(current: float | None, previous: float | None) -> float | None:
     """The change of a rate in percentage points (0.030 → 0.025 is −0.5); None when either is unknown."""
     if current is None or previous is None:

@@ -52,7 +52,8 @@ def overview(f: QuarterFigures, s: ReportSettings) -> Section:
     first = table("summary", "总体情况", "表 1-1 总体情况与上季度比较",
                   [Col("item", "指标", width=30), Col("current", "本季度", INT), Col("previous", "上季度", INT),
                    Col("difference", "增减", INT), Col("change", "增减率", CHANGE)],
-                  [(name, c, p, c - p, pct_change(c, p)) for name, c, p in counts])
+                  [(name, c, p, c - p, pct_change(c, p)) if f.previous_counts else (name, c, None, None, None)
+                   for name, c, p in counts])
     second = table("rates", "超限率", "表 1-2 超限率与上季度比较",
                    [Col("item", "指标", width=30), Col("current", "本季度", PERCENT),
                     Col("previous", "上季度", PERCENT),

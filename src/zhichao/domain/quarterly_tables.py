@@ -123,9 +123,9 @@ def cell_text(value: object, kind: str) -> str:
 
 
 def change_words(change: float | None) -> str:
-    """A relative change in words: 增加 12.5%, 减少 3.0%, 持平, or 上季度无数据."""
+    """A relative change in words: 增加 12.5%, 减少 3.0%, 持平, or 无可比数据 (after 较上季度)."""
     if change is None:
-        return "上季度无可比数据"
+        return "无可比数据"
     if round(change * 100, 1) == 0:
         return "持平"
     return f"{'增加' if change > 0 else '减少'} {abs(change) * 100:.1f}%"
@@ -133,7 +133,7 @@ def change_words(change: float | None) -> str:
 
 def pp_words(points: float | None) -> str:
     if points is None:
-        return "上季度无可比数据"
+        return "无可比数据"
     if round(points, 2) == 0:
         return "持平"
     return f"{'上升' if points > 0 else '下降'} {abs(points):.2f} 个百分点"

@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from zhichao.domain.quarterly import Quarter, as_of, check_begun, quarter_of
+from zhichao.domain.quarterly import Quarter, as_of, check_begun, comparable, quarter_of
 from zhichao.domain.quarterly_figures import (
     AccidentFigures,
     CargoCount,
@@ -37,6 +37,7 @@ from zhichao.domain.quarterly_figures import (
     SiteInfo,
     SourceCount,
     ViolationFigures,
+    total,
 )  # fmt: skip
 from zhichao.domain.quarterly_report import build_report
 from zhichao.domain.quarterly_tables import Report, ReportSettings, Table
@@ -130,9 +131,13 @@ def figures(ctx: QuarterlyContext, q: Quarter, now: datetime) -> QuarterFigures:
     sources = [SourceCount(x["code"], x["name"], x["county_code"], x["connected"], x["departures"],
                            x["overloaded_departures"], x["road_cases"], x["penalised_cases"])
                for x in source_stats(ctx.sources, q.first_day, last)]
+    counts, previous = repo.site_counts(start, end), repo.site_counts(p_start, p_end)
+    if not comparable(total(counts).trucks, (last - q.first_day).days + 1, total(previous).trucks,
+                      q.previous().days):
+        previous = {}
     return QuarterFigures(
-        quarter=q, as_of=as_of(q, today), sites=repo.sites(), counts=repo.site_counts(start, end),
-        previous_counts=repo.site_counts(p_start, p_end), previous_vehicles=repo.violating_vehicles(p_start, p_end),
+        quarter=q, as_of=as_of(q, today), sites=repo.sites(), counts=counts, previous_counts=previous,
+        previous_vehicles=repo.violating_vehicles(p_start, p_end) if previous else 0,
         violations=repo.violations(start, end), hours=repo.hour_counts(start, end), cargo=repo.cargo(start, end),
         sources=sources, accidents=repo.accidents(start, end, q.year_before().bounds(tz)[0]),
     )
