@@ -5,6 +5,8 @@ Indexes on ``records`` are kept to what queries need: each one slows ingest (see
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -234,6 +236,17 @@ kpi_targets = Table(
     PrimaryKeyConstraint("kpi_id", "year"),
 )
 
+def _counters() -> list[Column[Any]]:
+    """The counters ``hourly_counts`` and ``daily_counts`` both keep (services/ports.py ``Counts``): trucks,
+    over the limit, over the actionable line, over 105 % (the highway line), 百吨王, 80 t or more (the province
+    asks what share of them was reviewed; added later, hence its default), unread plates, and sums."""
+    return [*(Column(name, Integer, nullable=False)
+              for name in ("trucks", "overloaded", "actionable", "over_highway_line", "gross_100t")),
+            Column("gross_80t", Integer, nullable=False, server_default="0"),
+            Column("plate_unread", Integer, nullable=False),
+            *(Column(name, BigInteger, nullable=False) for name in ("gross_kg_sum", "overload_kg_sum"))]
+
+
 # Counters kept up in the same transaction as the records, so dashboards and KPIs never scan raw
 # records. One row per station × UTC hour × axle count × overload band (−1: not overloaded).
 hourly_counts = Table(
@@ -243,16 +256,7 @@ hourly_counts = Table(
     Column("hour", UtcDateTime, nullable=False),
     Column("axle_count", SmallInteger, nullable=False),
     Column("band", SmallInteger, nullable=False),
-    Column("trucks", Integer, nullable=False),
-    Column("overloaded", Integer, nullable=False),
-    Column("actionable", Integer, nullable=False),
-    Column("over_highway_line", Integer, nullable=False),
-    Column("gross_100t", Integer, nullable=False),
-    # Trucks of 80 t or more: the province asks what share of them was reviewed (KPIS.md, related statistics).
-    Column("gross_80t", Integer, nullable=False, server_default="0"),
-    Column("plate_unread", Integer, nullable=False),
-    Column("gross_kg_sum", BigInteger, nullable=False),
-    Column("overload_kg_sum", BigInteger, nullable=False),
+    *_counters(),
     PrimaryKeyConstraint("station_id", "hour", "axle_count", "band"),
 )
 
@@ -264,15 +268,7 @@ daily_counts = Table(
     Column("station_id", String(32), nullable=False),
     Column("day", Date, nullable=False),
     Column("band", SmallInteger, nullable=False),
-    Column("trucks", Integer, nullable=False),
-    Column("overloaded", Integer, nullable=False),
-    Column("actionable", Integer, nullable=False),
-    Column("over_highway_line", Integer, nullable=False),
-    Column("gross_100t", Integer, nullable=False),
-    Column("gross_80t", Integer, nullable=False),
-    Column("plate_unread", Integer, nullable=False),
-    Column("gross_kg_sum", BigInteger, nullable=False),
-    Column("overload_kg_sum", BigInteger, nullable=False),
+    *_counters(),
     PrimaryKeyConstraint("station_id", "day", "band"),
     Index("ix_daily_counts_day", "day"),
 )

@@ -63,14 +63,20 @@ def or_dash(value: object) -> object:
     return value if value not in (None, "") else "—"
 
 
-@lru_cache(maxsize=8)
-def _environment(templates_dir: Path | None) -> SandboxedEnvironment:
+def sandboxed_environment(templates_dir: Path | None) -> SandboxedEnvironment:
+    """The shipped templates (``data/documents/``), each overridable by a file of the same name in
+    ``templates_dir``; sandboxed, escaped, and strict about undefined names."""
     shipped = jinja2.FileSystemLoader(SHIPPED_DIR, encoding="utf-8")
     loader: jinja2.BaseLoader = shipped
     if templates_dir is not None:
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(templates_dir, encoding="utf-8"), shipped])
-    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True)
+    return SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                trim_blocks=True, lstrip_blocks=True)
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path | None) -> SandboxedEnvironment:
+    env = sandboxed_environment(templates_dir)
     env.filters.update(cn_date=cn_date, tonnes=tonnes, yuan_words=yuan_in_words, or_dash=or_dash)
     env.globals.update(NO_CASH=NO_CASH, PARTY_ROLES=PARTY_ROLES)
     return env

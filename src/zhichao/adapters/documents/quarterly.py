@@ -23,7 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from weasyprint import CSS, HTML
 
-from zhichao.adapters.documents.pdf import SHIPPED_DIR, DataOnlyFetcher
+from zhichao.adapters.documents.pdf import DataOnlyFetcher, sandboxed_environment
 from zhichao.adapters.documents.spreadsheet import DATETIME, INT, NUMBER, PERCENT, TEXT, Column, Sheet, write_xlsx
 from zhichao.charts.bars import hbar_chart, with_style
 from zhichao.charts.svg import Bar, bar_chart, line_chart, nice_ticks
@@ -53,12 +53,7 @@ assert set(SHEET_KINDS) | {TEXT} == set(KINDS)
 
 @lru_cache(maxsize=4)
 def _environment(templates_dir: Path | None) -> SandboxedEnvironment:
-    shipped = jinja2.FileSystemLoader(SHIPPED_DIR, encoding="utf-8")
-    loader: jinja2.BaseLoader = shipped
-    if templates_dir is not None:
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(templates_dir, encoding="utf-8"), shipped])
-    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True)
+    env = sandboxed_environment(templates_dir)
     env.filters.update(cell=cell_text, cn_day=cn_day)
     return env
 

@@ -55,7 +55,8 @@ def upgrade() -> None:
     sa.Column('station_id', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('band', sa.SmallInteger(), nullable=False),
-    *(sa.Column(f, sa.BigInteger() if f.endswith('_sum') else sa.Integer(), nullable=False) for f in _FIELDS),
+    *(sa.Column(f, sa.BigInteger() if f.endswith('_sum') else sa.Integer(), nullable=False,
+                server_default='0' if f == 'gross_80t' else None) for f in _FIELDS),
     sa.PrimaryKeyConstraint('station_id', 'day', 'band', name=op.f('pk_daily_counts'))
     )
     with op.batch_alter_table('daily_counts', schema=None) as batch_op:
