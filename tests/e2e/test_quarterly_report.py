@@ -209,7 +209,8 @@ def test_the_reports_page_in_a_browser(world: World, browser: Any) -> None:
         page.get_by_role("row", name="2026年第三季度").get_by_role("button", name="立即生成").click()
         page.wait_for_url(f"{url}/reports?done=2026-Q3")
         assert page.locator("#done").inner_text() == "2026年第三季度的分析报告已生成并保存。"
-        assert page.get_by_role("navigation", name="主导航").get_by_role("link", name="季度分析").is_visible()
+        assert page.get_by_role("navigation", name="主导航").get_by_role("link", name="统计分析").is_visible()
+        assert page.get_by_role("navigation", name="统计分析").get_by_role("link", name="季度分析").is_visible()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot(page, "reports/console-reports.png", full_page=True)
     assert errors == []

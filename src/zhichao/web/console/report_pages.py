@@ -49,7 +49,7 @@ def _rows(request: Request) -> list[dict[str, Any]]:
 def _page(request: Request, user: User, *, done: str | None = None, message: str | None = None,
           status: int = 200) -> Response:
     return _render(request, "reports.html", {
-        "user": user, "nav": "reports", "rows": _rows(request), "done": done, "message": message,
+        "user": user, "nav": "kpis", "rows": _rows(request), "done": done, "message": message,
         "can_refresh": user.role in REFRESH_ROLES,
     }, status)  # fmt: skip
 
