@@ -267,11 +267,11 @@ def vehicles_sql(d: Dialect, s: Scale, now_s: int) -> str:
 def cases_sql(d: Dialect, s: Scale) -> str:
     state = " ".join(f"WHEN {i} THEN '{st}'" for i, st in enumerate(STATES))
     return (
-        "INSERT INTO cases (id, station_id, record_id, plate, captured_at, state, fine_yuan, opened_at, opened_by, "
-        "version, major, paid_yuan, late_fee_yuan) "
+        "INSERT INTO cases (id, station_id, record_id, plate, captured_at, state, fine_yuan, opened_at, opened_on, "
+        "opened_by, version, major, paid_yuan, late_fee_yuan) "
         f"SELECT g.r + 1, rec.station_id, rec.record_id, rec.plate, rec.captured_at, "
         f"CASE (g.r + 3 * (g.r / {s.case_plates})) % {len(STATES)} {state} END, rec.fine_yuan, "
-        f"{d.plus_days('rec.captured_at', 5)}, 1, 0, {d.false}, 0, 0 "
+        f"{d.plus_days('rec.captured_at', 5)}, '2026-11-01', 1, 0, {d.false}, 0, 0 "  # the check reads no opening day
         f"FROM {d.series(0, s.cases - 1)} JOIN records AS rec ON rec.id = (g.r + 1) * {CASE_EVERY}")
 
 

@@ -39,7 +39,8 @@ class Settings:
     )
     local_plate_prefixes: tuple[str, ...] = field(
         default=("浙D",),
-        metadata=_doc("Comma-separated plate prefixes that count as local vehicles, e.g. `浙D` or `浙`."),
+        metadata=_doc("Comma-separated plate prefixes that count as local vehicles, e.g. `浙D` or `浙` (a province, or "
+                      "a province and its issuing authority: one or two characters)."),
     )
     max_batch_records: int = field(
         default=1000, metadata=_doc("Most records accepted in one ingest batch (contract: 1–1000).")
@@ -367,6 +368,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is not None:
             values[f.name] = _convert(f.name, raw, getattr(defaults, f.name))
     settings = replace(defaults, **values)
+    if not all(1 <= len(p) <= 2 for p in settings.local_plate_prefixes):
+        raise SettingsError(f"{ENV_PREFIX}LOCAL_PLATE_PREFIXES holds one- or two-character prefixes (浙D, 浙), "
+                            f"not {','.join(settings.local_plate_prefixes)!r}")
     line = settings.kpi_overload_line_pct
     if line % 10 or not 0 <= line <= 100:
         raise SettingsError(f"{ENV_PREFIX}KPI_OVERLOAD_LINE_PCT must be 0 or a multiple of 10 up to 100, not {line}")

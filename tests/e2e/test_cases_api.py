@@ -220,16 +220,18 @@ def test_case_counts_count_the_cases_opened_in_a_period_by_outcome(desk: CaseDes
     assert desk.act("wang", other, "transfer").json()["state"] == "transferred"
     assert desk.act("boss", withdrawn, "withdraw", reason="车牌识别错误").status_code == 200
     now = desk.c.clock()
-    counts = case_service.case_counts(desk.c.cases.repo, now - timedelta(days=1), now + timedelta(seconds=1), None,
-                                      DEFAULT_LOCAL_PREFIXES)
+    today = now.astimezone(desk.c.cases.tz).date()
+    counts = case_service.case_counts(desk.c.cases.repo, today, today, None, DEFAULT_LOCAL_PREFIXES)
     # four opened, one withdrawn; 浙D: no-penalty, withdrawn, still valid; 皖K: penalised, then transferred
     assert counts == CaseCounts(opened=4, withdrawn=1, referred_police=0, penalised=1, transferred=1, local_opened=3,
                                 local_withdrawn=1, local_referred_police=0, local_disposed=1)
     station_county = desk.c.stations.get(desk.c.cases.repo.case(local)["station_id"]).county_code
-    elsewhere = case_service.case_counts(desk.c.cases.repo, now - timedelta(days=1), now + timedelta(seconds=1),
-                                         "999999", DEFAULT_LOCAL_PREFIXES)
+    elsewhere = case_service.case_counts(desk.c.cases.repo, today, today, "999999", DEFAULT_LOCAL_PREFIXES)
     assert elsewhere.opened == 0 and station_county != "999999"
-    before = case_service.case_counts(desk.c.cases.repo, now - timedelta(days=1), now, None, ("浙",))
-    assert before.opened == 0  # [start, end)
+    before = case_service.case_counts(desk.c.cases.repo, today - timedelta(days=7), today - timedelta(days=1), None,
+                                      ("浙",))
+    assert before.opened == 0
+    province = case_service.case_counts(desk.c.cases.repo, today, today, None, ("浙",))
+    assert (province.local_opened, province.local_disposed) == (3, 1)
     with desk.c.db.reader.connect() as conn:
         assert conn.execute(select(cases.c.state).where(cases.c.id == local)).scalar_one() == "no_penalty"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from tests.e2e.conftest import NOW, Console, passage
-from zhichao.adapters.db.tables import audit_log, cases, daily_counts, hourly_counts, kpi_targets
+from zhichao.adapters.db.tables import audit_log, daily_counts, hourly_counts, kpi_targets
 from zhichao.services.auth import add_user
 from zhichao.services.stations import add_station
 
@@ -42,10 +42,12 @@ def _kpis(client: TestClient, **params: str) -> dict[str, Any]:
 
 
 def _case(console: Console, n: int, plate: str, state: str, station_id: str = "T-YC-01") -> None:
-    with console.container.db.writer.begin() as conn:
-        conn.execute(insert(cases).values(station_id=station_id, record_id=f"C-{n}", plate=plate, captured_at=NOW,
-                                          state=state, fine_yuan=500, opened_at=NOW - timedelta(hours=1),
-                                          opened_by=1))
+    """A case opened an hour ago, already in ``state`` (through the adapter that counts it by day)."""
+    opened = NOW - timedelta(hours=1)
+    with console.container.reviews.repo.transaction() as tx:
+        tx.open_case({"station_id": station_id, "record_id": f"C-{n}", "plate": plate, "captured_at": NOW,
+                      "state": state, "fine_yuan": 500, "opened_at": opened, "opened_by": 1,
+                      "opened_on": opened.astimezone(console.container.kpis.tz).date()})
 
 
 def test_the_contract_shape_and_the_sites_overload_rate_by_hand(console: Console, client: TestClient) -> None:

@@ -112,3 +112,18 @@ def test_every_kpi_of_the_contract_has_a_spec_and_a_target() -> None:
                          "local_disposal_rate", "valid_case_penalty_rate", "site_overload_rate",
                          "highway_overload_rate")
     assert all(K.target(kpi, 2021) is not None for kpi in K.KPI_IDS)
+
+
+ROWS = [("valid", "浙D", 3), ("withdrawn", "浙D", 1), ("no_penalty", "浙D", 2), ("closed", "皖K", 4),
+        ("transferred", "皖K", 1), ("referred_police", "浙A", 1)]
+
+
+@pytest.mark.parametrize(("prefixes", "expected"), [
+    (("浙D",), cases(opened=12, withdrawn=1, referred_police=1, penalised=5, transferred=1, local_opened=6,
+                     local_withdrawn=1, local_disposed=2)),
+    (("浙",), cases(opened=12, withdrawn=1, referred_police=1, penalised=5, transferred=1, local_opened=7,
+                    local_withdrawn=1, local_referred_police=1, local_disposed=2)),
+    ((), cases(opened=12, withdrawn=1, referred_police=1, penalised=5, transferred=1)),
+])  # fmt: skip
+def test_case_counts_from_the_day_counts_by_hand(prefixes: tuple[str, ...], expected: CaseCounts) -> None:
+    assert K.count_cases(ROWS, prefixes) == expected

@@ -38,7 +38,9 @@ def test_settings_are_read_from_the_environment(environ: dict[str, str], field: 
 
 
 @pytest.mark.parametrize(
-    "environ", [{"ZHICHAO_MAX_BATCH_RECORDS": "many"}, {"ZHICHAO_COOKIE_SECURE": "perhaps"}]
+    "environ", [{"ZHICHAO_MAX_BATCH_RECORDS": "many"}, {"ZHICHAO_COOKIE_SECURE": "perhaps"},
+                {"ZHICHAO_KPI_OVERLOAD_LINE_PCT": "25"}, {"ZHICHAO_KPI_OVERLOAD_LINE_PCT": "110"},
+                {"ZHICHAO_LOCAL_PLATE_PREFIXES": "浙D1"}]
 )
 def test_a_malformed_setting_is_refused_by_name(environ: dict[str, str]) -> None:
     with pytest.raises(SettingsError, match=next(iter(environ))):

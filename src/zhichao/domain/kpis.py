@@ -23,6 +23,7 @@ from dataclasses import astuple, dataclass, field, replace
 from zhichao.domain.cases import DISPOSED_STATES, PENALISED_STATES
 from zhichao.domain.cases import REFERRED_POLICE as CASE_REFERRED
 from zhichao.domain.cases import STATES as CASE_STATES
+from zhichao.domain.cases import TRANSFERRED as CASE_TRANSFERRED
 from zhichao.domain.cases import WITHDRAWN as CASE_WITHDRAWN
 
 ONLINE_RATE, NORMAL_RATE = "device_online_rate", "device_normal_rate"
@@ -165,6 +166,20 @@ class CaseCounts:
     local_withdrawn: int
     local_referred_police: int
     local_disposed: int
+
+
+def count_cases(rows: Sequence[tuple[str, str, int]], local_prefixes: Sequence[str]) -> CaseCounts:
+    """CaseCounts from (state, the plate's first two characters, cases): local is a head that starts with
+    one of ``local_prefixes`` (浙D, or 浙 for the province; longer prefixes cannot be told from two characters
+    and are refused by the settings)."""
+    def total(states: frozenset[str] | None, local: bool | None) -> int:
+        return sum(n for state, head, n in rows if (states is None or state in states)
+                   and (local is None or head.startswith(tuple(local_prefixes)) == local))
+
+    gone, police = frozenset({CASE_WITHDRAWN}), frozenset({CASE_REFERRED})
+    return CaseCounts(total(None, None), total(gone, None), total(police, None), total(PENALISED_STATES, None),
+                      total(frozenset({CASE_TRANSFERRED}), None), total(None, True), total(gone, True),
+                      total(police, True), total(DISPOSED_STATES, True))
 
 
 def add_case_counts(a: CaseCounts, b: CaseCounts) -> CaseCounts:

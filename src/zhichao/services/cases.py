@@ -42,7 +42,7 @@ from zhichao.domain.cases import (
     act,
 )
 from zhichao.domain.deadlines import Holidays
-from zhichao.domain.kpis import CaseCounts
+from zhichao.domain.kpis import CaseCounts, count_cases
 from zhichao.domain.parties import PARTY_ROLES, checked_party, masked
 from zhichao.domain.plates import is_local, normalize_plate
 from zhichao.domain.regions import Region, RegionTable, region_of
@@ -121,8 +121,7 @@ class CaseRepository(Protocol):
     def transfers(self, state: str | None = None, long_triangle: bool | None = None,
                   limit: int = 100) -> builtins.list[dict[str, Any]]: ...
 
-    def counts(self, start: datetime, end: datetime, county: str | None,
-               local_prefixes: Sequence[str]) -> CaseCounts: ...
+    def day_counts(self, start: date, end: date, county: str | None) -> builtins.list[tuple[str, str, int]]: ...
 
     def list(self, query: CaseQuery, limit: int = 100) -> builtins.list[dict[str, Any]]: ...
 
@@ -346,9 +345,9 @@ def case_detail(ctx: CaseContext, case_id: int, viewer_role: str, today: date) -
             "party_roles": dict(PARTY_ROLES)}
 
 
-def case_counts(repo: CaseRepository, start: datetime, end: datetime, county: str | None,
+def case_counts(repo: CaseRepository, start: date, end: date, county: str | None,
                 local_prefixes: Sequence[str]) -> CaseCounts:
-    """The cases opened in [start, end) by what has become of them (KPI 3 and 4)."""
-    if end <= start:
-        raise InvalidInput("invalid_period", "统计期间的结束时间必须晚于开始时间")
-    return repo.counts(start, end, county, tuple(local_prefixes))
+    """The cases opened on the local days ``start``–``end`` by what has become of them (KPI 3 and 4)."""
+    if end < start:
+        raise InvalidInput("period_reversed", "结束日期不能早于开始日期")
+    return count_cases(repo.day_counts(start, end, county), local_prefixes)

@@ -118,8 +118,7 @@ def _values(ctx: KpiContext, start: date, last: date, county: str | None, now: d
 
 
 def _cases(ctx: KpiContext, start: date, last: date, county: str | None) -> K.CaseCounts:
-    lo, hi = day_span(ctx.tz, start, last)
-    return case_counts(ctx.cases, lo, hi, county, ctx.local_prefixes)
+    return case_counts(ctx.cases, start, last, county, ctx.local_prefixes)
 
 
 def _targeted(values: Sequence[K.KpiValue], year: int, targets: K.Targets) -> tuple[K.KpiValue, ...]:

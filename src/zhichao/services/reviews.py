@@ -181,7 +181,8 @@ def _case_values(ctx: ReviewContext, record: dict[str, Any], user: User, now: da
     return {"due_on": due_on, "due_kind": due_kind,
             "station_id": record["station_id"], "record_id": record["record_id"], "plate": record["plate"],
             "captured_at": captured, "state": CASE_VALID,
-            "fine_yuan": record["verdict"]["fine_yuan"], "opened_at": now, "opened_by": user.id,
+            "fine_yuan": record["verdict"]["fine_yuan"], "opened_at": now, "opened_on": opened_on,
+            "opened_by": user.id,
             "major": is_major(get_rule_set(record["verdict"]["rule_set"]), record["verdict"]["fine_yuan"])}
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, false, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from zhichao.adapters.db import audit, outbox, plate_checks
+from zhichao.adapters.db import audit, case_days, outbox, plate_checks
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import (
     case_attachments,
@@ -26,15 +26,10 @@ from zhichao.adapters.db.tables import (
     stations,
     transfers,
 )
-from zhichao.domain.cases import (
-    DISPOSED_STATES,
-    FINAL_STATES,
-    PENALISED_STATES,
-    REFERRED_POLICE,
-    TRANSFERRED,
-    WITHDRAWN,
+from zhichao.adapters.db.tables import (
+    case_days as case_days_table,
 )
-from zhichao.domain.kpis import CaseCounts
+from zhichao.domain.cases import FINAL_STATES
 from zhichao.services.ports import CaseQuery
 
 _CASE_COLUMNS = tuple(cases.c)
@@ -98,9 +93,14 @@ class SqlCaseTransaction:
         """Conditional update: True only if the case was still at ``version`` and ``from_state``."""
         statement = (update(cases)
                      .where(cases.c.id == case_id, cases.c.version == version, cases.c.state == from_state)
-                     .values(**(values or {}), state=to_state, version=version + 1))
-        if self._conn.execute(statement).rowcount != 1:
+                     .values(**(values or {}), state=to_state, version=version + 1)
+                     .returning(cases.c.station_id, cases.c.opened_on, cases.c.plate))
+        moved = self._conn.execute(statement).first()
+        if moved is None:
             return False
+        if to_state != from_state:
+            case_days.count(self._conn, moved.station_id, moved.opened_on, moved.plate,
+                            {from_state: -1, to_state: 1})
         plate_checks.refresh(self._conn, plate_checks.plate_of_case(self._conn, case_id) or "")
         return True
 
@@ -263,23 +263,14 @@ class SqlCaseRepository:
                   limit: int = 100) -> builtins.list[dict[str, Any]]:
         return self._all(transfer_list_query(state, long_triangle).limit(limit))
 
-    def counts(self, start: datetime, end: datetime, county: str | None,
-               local_prefixes: Sequence[str]) -> CaseCounts:
-        """KPI 3 and 4's counts of the cases opened in [start, end) (at ``county``'s stations), in one query."""
-        c = cases.c
-        local = or_(*(c.plate.startswith(p, autoescape=True) for p in local_prefixes)) if local_prefixes else false()
-
-        def n(condition: Any) -> Any:
-            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-        withdrawn, referred = c.state == WITHDRAWN, c.state == REFERRED_POLICE
-        query = select(func.count(), n(withdrawn), n(referred), n(c.state.in_(sorted(PENALISED_STATES))),
-                       n(c.state == TRANSFERRED), n(local), n(and_(local, withdrawn)), n(and_(local, referred)),
-                       n(and_(local, c.state.in_(sorted(DISPOSED_STATES))))
-                       ).where(c.opened_at >= start, c.opened_at < end)
+    def day_counts(self, start: date, end: date, county: str | None) -> builtins.list[tuple[str, str, int]]:
+        """(state, plate head, cases) of the cases opened on the local days start–end (at ``county``'s
+        stations), from the day counts (adapters/db/case_days.py)."""
+        d = case_days_table.c
+        query = (select(d.state, d.plate_head, func.sum(d.cases)).where(d.day >= start, d.day <= end)
+                 .group_by(d.state, d.plate_head))
         if county is not None:
-            query = query.where(c.station_id.in_(select(stations.c.station_id)
+            query = query.where(d.station_id.in_(select(stations.c.station_id)
                                                  .where(stations.c.county_code == county)))
         with self._db.reader.connect() as conn:
-            row = conn.execute(query).one()
-        return CaseCounts(*(int(v) for v in row))
+            return [(s, h, int(n)) for s, h, n in conn.execute(query) if n]

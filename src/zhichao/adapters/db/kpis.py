@@ -48,18 +48,20 @@ class SqlKpiReader:
                     for b, t, h, e in conn.execute(query)]
 
     def heavy_reviews(self, start: datetime, end: datetime, county: str | None) -> tuple[int, int]:
-        """(review items of 80 t or more captured in [start, end) at the sites, of which decided)."""
+        """(review items of 80 t or more captured in [start, end) at the sites, of which decided). One range
+        of the covering partial index ix_review_items_heavy (the literal lets both databases use it); the
+        sites are picked out here, so that no plan walks the items station by station."""
         r = review_items.c
-        decided = func.coalesce(func.sum(case((r.state.in_((APPROVED, REJECTED)), 1), else_=0)), 0)
-        # the literal lets both databases use the partial index ix_review_items_heavy
-        query = select(func.count(), decided).where(r.captured_at >= start, r.captured_at < end,
-                                                    r.gross_kg >= literal_column("80000"))
+        query = (select(r.station_id, r.state, func.count())
+                 .where(r.captured_at >= start, r.captured_at < end, r.gross_kg >= literal_column("80000"))
+                 .group_by(r.station_id, r.state))
         sites = select(stations.c.station_id).where(stations.c.kind == SITE)
         if county is not None:
             sites = sites.where(stations.c.county_code == county)
         with self._db.reader.connect() as conn:
-            queued, done = conn.execute(query.where(r.station_id.in_(sites))).one()
-        return int(queued), int(done)
+            ids = set(conn.execute(sites).scalars())
+            rows = [(state, int(n)) for s, state, n in conn.execute(query) if s in ids]
+        return sum(n for _, n in rows), sum(n for state, n in rows if state in (APPROVED, REJECTED))
 
     def transfers(self, start: datetime, end: datetime, county: str | None) -> dict[str, int]:
         """Transfers (抄告) created in [start, end), by state."""

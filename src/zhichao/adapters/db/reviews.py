@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from zhichao.adapters.db import audit, lookups, plate_checks
+from zhichao.adapters.db import audit, case_days, lookups, plate_checks
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import cases, evidence, record_flags, records, review_events, review_items, stations
 from zhichao.domain.screening import OnsiteHandling, Permit
@@ -49,6 +49,8 @@ class SqlReviewTransaction:
     def open_case(self, values: Mapping[str, Any]) -> int:
         """Insert the case, link it to its vehicle (and the registered enterprise), and refresh its plate's check."""
         case_id = int(self._conn.execute(insert(cases).values(**values).returning(cases.c.id)).scalar_one())
+        case_days.count(self._conn, str(values["station_id"]), values["opened_on"], str(values["plate"]),
+                        {str(values["state"]): 1})
         plate_checks.relink(self._conn, case_id)
         plate_checks.refresh(self._conn, str(values["plate"]))
         return case_id

@@ -224,6 +224,20 @@ rejected_input = Table(
     Index("ix_rejected_input_received_at", "received_at"),
 )
 
+# Cases by station × local day opened × state × the plate's first two characters, kept with every opening and
+# move (adapters/db/case_days.py): KPI 3 and 4 sum a quarter of these instead of counting its cases.
+case_days = Table(
+    "case_days",
+    metadata,
+    Column("station_id", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("plate_head", String(2), nullable=False),
+    Column("cases", Integer, nullable=False),
+    PrimaryKeyConstraint("station_id", "day", "state", "plate_head"),
+    Index("ix_case_days_day", "day"),
+)
+
 # The bureau's own KPI targets per year, laid over the plan's (domain/kpis.py DEFAULT_TARGETS).
 kpi_targets = Table(
     "kpi_targets",
@@ -377,7 +391,8 @@ review_items = Table(
     Index("ix_review_items_state_captured_at", "state", "captured_at"),
     Index("ix_review_items_plate", "plate"),
     # the share of trucks of 80 t or more that were reviewed (KPIS.md): a few in a thousand items
-    Index("ix_review_items_heavy", "captured_at", sqlite_where=text("gross_kg >= 80000"),
+    Index("ix_review_items_heavy", "captured_at", "station_id", "state", "gross_kg",
+          sqlite_where=text("gross_kg >= 80000"),
           postgresql_where=text("gross_kg >= 80000")),
 )
 
@@ -411,6 +426,9 @@ cases = Table(
     Column("state", String(24), nullable=False, index=True),
     Column("fine_yuan", Integer, nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
+    # The local day of opened_at, the day KPI 3 and 4 count the case on. Set with every case; nullable only
+    # because SQLite cannot make an added column NOT NULL without copying a table others reference.
+    Column("opened_on", Date),
     Column("opened_by", BigId, nullable=False),
     # Every case action is a conditional update on `version` (services/cases.py).
     Column("version", Integer, nullable=False, server_default="0"),

@@ -48,9 +48,22 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('gross_80t', sa.Integer(), server_default='0', nullable=False))
     with op.batch_alter_table('review_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('gross_kg', sa.Integer(), nullable=True))
-    op.create_index('ix_review_items_heavy', 'review_items', ['captured_at'], unique=False,
+    op.create_index('ix_review_items_heavy', 'review_items', ['captured_at', 'station_id', 'state', 'gross_kg'],
+                    unique=False,
                     sqlite_where=sa.text('gross_kg >= 80000'), postgresql_where=sa.text('gross_kg >= 80000'))
     op.create_index('ix_cases_opened_at', 'cases', ['opened_at'], unique=False)
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('opened_on', sa.Date(), nullable=True))
+    op.create_table('case_days',
+    sa.Column('station_id', sa.String(length=32), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=24), nullable=False),
+    sa.Column('plate_head', sa.String(length=2), nullable=False),
+    sa.Column('cases', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('station_id', 'day', 'state', 'plate_head', name=op.f('pk_case_days'))
+    )
+    with op.batch_alter_table('case_days', schema=None) as batch_op:
+        batch_op.create_index('ix_case_days_day', ['day'], unique=False)
     op.create_table('daily_counts',
     sa.Column('station_id', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -62,6 +75,7 @@ def upgrade() -> None:
     with op.batch_alter_table('daily_counts', schema=None) as batch_op:
         batch_op.create_index('ix_daily_counts_day', ['day'], unique=False)
     _backfill()
+    _count_cases()
 
 
 _UTC = zhichao.adapters.db.types.UtcDateTime()
@@ -97,7 +111,24 @@ def _backfill() -> None:
                                for (s, d, b), v in days.items()])
 
 
+def _count_cases() -> None:
+    """Each case's local opening day, and the day counts of the cases (adapters/db/case_days.py)."""
+    conn = op.get_bind()
+    tz = ZoneInfo(load_settings().display_timezone)
+    cases = sa.table('cases', sa.column('id'), sa.column('opened_at', _UTC), sa.column('opened_on'))
+    days = [{'i': i, 'd': at.astimezone(tz).date()} for i, at in conn.execute(sa.select(cases.c.id, cases.c.opened_at))]
+    if days:
+        conn.execute(sa.update(cases).where(cases.c.id == sa.bindparam('i')).values(opened_on=sa.bindparam('d')),
+                     days)
+    conn.execute(sa.text(
+        "INSERT INTO case_days (station_id, day, state, plate_head, cases) "
+        "SELECT station_id, opened_on, state, substr(plate, 1, 2), count(*) FROM cases "
+        "GROUP BY station_id, opened_on, state, substr(plate, 1, 2)"))
+
+
 def downgrade() -> None:
+    op.drop_table('case_days')
+    op.drop_column('cases', 'opened_on')  # not in batch mode: SQLite would copy the table, which others reference
     op.drop_table('daily_counts')
     op.drop_index('ix_cases_opened_at', table_name='cases')
     op.drop_index('ix_review_items_heavy', table_name='review_items')
