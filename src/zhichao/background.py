@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from zhichao.adapters.metrics import observe_job
 from zhichao.bootstrap import Container
 from zhichao.domain.evasion_detectors import DETOUR, KINDS
 from zhichao.services import evasion, outbox, partner_exports, quarterly, sanctions
@@ -39,10 +41,13 @@ def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, 
         wait = interval_s if first_s is None else first_s
         while not stop.wait(wait):
             wait = interval_s
+            started, ok = time.perf_counter(), False
             try:
                 job()
+                ok = True
             except Exception:  # noqa: BLE001 — a sweep must survive a bad moment and try again
                 log.exception("%s failed; retrying in %.0f s", name, interval_s)
+            observe_job(name, time.perf_counter() - started, ok)
 
     thread = threading.Thread(target=loop, name=name, daemon=True)
     thread.start()

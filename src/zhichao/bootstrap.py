@@ -23,6 +23,7 @@ from zhichao.adapters.db.exports import SqlExportReader
 from zhichao.adapters.db.ingest_store import SqlIngestStore
 from zhichao.adapters.db.inspections import SqlInspectionRepository
 from zhichao.adapters.db.kpis import SqlKpiReader
+from zhichao.adapters.db.metrics import SqlBacklog
 from zhichao.adapters.db.outbox import SqlOutboxRepository
 from zhichao.adapters.db.plate_readings import SqlPlateReadingRepository
 from zhichao.adapters.db.quarterly import SqlQuarterlyReader
@@ -35,6 +36,7 @@ from zhichao.adapters.db.sources import SqlSourceReader
 from zhichao.adapters.db.trajectories import SqlTrajectoryReader
 from zhichao.adapters.evidence.filesystem import FilesystemEvidenceStore
 from zhichao.adapters.evidence.thumbnails import thumbnail_for
+from zhichao.adapters.metrics import ProcessMetrics, observe_batch
 from zhichao.adapters.notifiers.dingtalk import DingTalkRobot
 from zhichao.adapters.notifiers.email import SmtpMailer
 from zhichao.adapters.notifiers.post import PrintQueue
@@ -177,6 +179,7 @@ class Container:
     accidents: AccidentContext
     list_exports: ListExports
     quarterly: QuarterlyContext
+    metrics: ProcessMetrics
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
@@ -235,6 +238,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
             tz=tz,
             entrance_window=timedelta(seconds=settings.entrance_window_s),
             after_commit=alert_engine.wake,
+            on_result=observe_batch,
         ),
         health_policy=health,
         reviews=reviews,
@@ -266,6 +270,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         accidents=AccidentContext(SqlAccidents(db), tz),
         list_exports=ListExports(SqlExportReader(db), tz),
         quarterly=quarterly_context(settings, db, tz),
+        metrics=ProcessMetrics(SqlBacklog(db), alert_engine),
         clock=clock,
     )
 

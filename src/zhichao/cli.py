@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from zhichao.cli_backup import backup_parsers
 from zhichao.cli_reports import report_parser
 from zhichao.domain.errors import ZhichaoError
 from zhichao.services.errors import InvalidInput
@@ -112,14 +113,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from zhichao import background
     from zhichao.bootstrap import build_current
+    from zhichao.logs import configure
     from zhichao.web.app import create_app
 
     c = build_current()
     host, port = args.host or c.settings.host, args.port or c.settings.port
+    configure(c.settings.log_format)  # uvicorn's own loggers too (log_config=None): one format, secrets masked
     stop = threading.Event()
     background.start(c, stop)
     try:
-        uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False, log_config=None)
     finally:
         stop.set()
     return 0
@@ -200,10 +203,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_run(args: argparse.Namespace) -> int:
-    import logging
     import signal
 
     from zhichao.bootstrap import build_current
+    from zhichao.logs import configure
     from zhichao.services import outbox
 
     c = build_current()
@@ -211,7 +214,7 @@ def cmd_outbox_run(args: argparse.Namespace) -> int:
         r = outbox.drain(c.outbox, c.clock)
         print(f"通知发送：已发送 {r.sent} 条，稍后重试 {r.retried} 条，停止重试 {r.dead} 条")
         return 0
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure(c.settings.log_format)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -307,6 +310,21 @@ def _simulate_parser(sub: Any) -> None:
     p.add_argument("--overload-share", type=float, default=0.04)
     p.add_argument("--batch", type=int, default=500, help="records per batch (1–1000)")
     p.set_defaults(handler=cmd_simulate)
+
+
+def cmd_ingest_mqtt(args: argparse.Namespace) -> int:
+    from zhichao.mqtt_workers import run_workers
+
+    if not 1 <= args.workers <= 64:
+        raise InvalidInput("invalid_workers", "--workers 必须是 1–64 的整数")
+    run_workers(args.workers)
+    return 0
+
+
+def _ingest_mqtt_parser(sub: Any) -> None:
+    p = sub.add_parser("ingest-mqtt", help="consume station records from the MQTT broker (docs/mqtt.md)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes on the shared subscription (default 1)")
+    p.set_defaults(handler=cmd_ingest_mqtt)
 
 
 def _ocr_parser(sub: Any) -> None:
@@ -477,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     _station_parser(sub)
     _user_parser(sub)
     _simulate_parser(sub)
+    _ingest_mqtt_parser(sub)
     _register_parsers(sub)
     _ocr_parser(sub)
     _outbox_parser(sub)
@@ -485,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_parser(sub)
     _exports_parser(sub)
     report_parser(sub)
+    backup_parsers(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)
@@ -493,8 +513,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_logs() -> None:
+    """JSON log lines for every command when asked; text stays Python's default except for the long-running
+    commands, which configure it themselves. A malformed setting is left to the command that reads it."""
+    from zhichao.config import SettingsError, load_settings
+    from zhichao.logs import configure
+
+    try:
+        if load_settings().log_format == "json":
+            configure("json")
+    except SettingsError:
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _json_logs()
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -67,6 +67,23 @@ class Settings:
         default=False,
         metadata=_doc("Mark the session cookie `Secure` (set it when the console is served over HTTPS)."),
     )
+    login_max_failures: int = field(
+        default=5,
+        metadata=_doc("Failed console logins for one username within `ZHICHAO_LOGIN_FAILURE_WINDOW_S` before it "
+                      "is locked out (counted in each process's memory)."),
+    )
+    login_max_failures_per_address: int = field(
+        default=20,
+        metadata=_doc("Failed console logins from one client address within the window before it is locked out "
+                      "(higher than per username: a bureau's offices may share one address)."),
+    )
+    login_failure_window_s: int = field(
+        default=900, metadata=_doc("Window in seconds over which failed console logins are counted.")
+    )
+    login_lockout_s: int = field(
+        default=900,
+        metadata=_doc("How long a locked-out username or address is refused (429 `login_throttled`), in seconds."),
+    )
     station_heartbeat_interval_s: int = field(
         default=60,
         metadata=_doc("How often a station is expected to send a heartbeat (seconds); a station may have its own. "
@@ -317,8 +334,48 @@ class Settings:
         default="http://127.0.0.1:8000/owner",
         metadata=_doc("Owner self-service page printed on notices; the notice code opens the case there."),
     )
+    metrics_token: str = field(
+        default="",
+        metadata=_doc("Bearer token with which Prometheus may read `GET /metrics`. Empty: only admins and direct "
+                      "(not proxied) requests from the same machine may read it."),
+    )
+    log_format: str = field(
+        default="text",
+        metadata=_doc("`text`, or `json`: one JSON object per line (time, level, logger, message, extra fields) from "
+                      "`zhichao serve` and the other commands. Tokens, passwords and `Authorization` headers are "
+                      "masked in both."),
+    )
     host: str = field(default="127.0.0.1", metadata=_doc("Address `zhichao serve` listens on."))
     port: int = field(default=8000, metadata=_doc("Port `zhichao serve` listens on."))
+    mqtt_url: str = field(
+        default="mqtt://127.0.0.1:1883",
+        metadata=_doc("Broker the MQTT ingest workers consume (`zhichao ingest-mqtt`), as "
+                      "`mqtt://username:password@host:port` (docs/mqtt.md)."),
+    )
+    mqtt_share_group: str = field(
+        default="zhichao",
+        metadata=_doc("Shared subscription group of the ingest workers: they subscribe to `$share/GROUP/"
+                      "zhichao/v1/stations/+/records`, and the broker gives each message to one of them."),
+    )
+    mqtt_client_id_prefix: str = field(
+        default="",
+        metadata=_doc("Client ids of the ingest workers are this prefix, `-` and the worker's number; keep them the "
+                      "same across restarts, so each worker resumes its session. Empty: `zhichao-ingest-<host name>`."),
+    )
+    mqtt_session_expiry_s: int = field(
+        default=86_400,
+        metadata=_doc("How long the broker keeps a stopped worker's session, with its unacknowledged messages (s)."),
+    )
+    mqtt_flush_ms: int = field(
+        default=50,
+        metadata=_doc("An ingest worker collects messages this long after the first one (ms), then commits them "
+                      "in one transaction per station."),
+    )
+    mqtt_flush_max_messages: int = field(
+        default=200,
+        metadata=_doc("Most messages in one flush; the broker is asked to keep at most twice this many "
+                      "unacknowledged messages on the way to each worker."),
+    )
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -374,6 +431,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     line = settings.kpi_overload_line_pct
     if line % 10 or not 0 <= line <= 100:
         raise SettingsError(f"{ENV_PREFIX}KPI_OVERLOAD_LINE_PCT must be 0 or a multiple of 10 up to 100, not {line}")
+    if settings.log_format not in {"text", "json"}:
+        raise SettingsError(f"{ENV_PREFIX}LOG_FORMAT must be text or json, not {settings.log_format!r}")
     return settings
 
 

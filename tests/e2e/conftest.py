@@ -123,7 +123,9 @@ def console(settings: Settings, clock: Any, console_options: dict[str, Any]) -> 
 
 @pytest.fixture
 def client(console: Console) -> Iterator[TestClient]:
-    with TestClient(create_app(console.container), follow_redirects=False) as test_client:
+    # A browser names the page a form was posted from (web/csrf.py refuses a cookie's post from elsewhere).
+    with TestClient(create_app(console.container), follow_redirects=False,
+                    headers={"origin": "http://testserver"}) as test_client:
         yield test_client
 
 

@@ -30,7 +30,7 @@ from zhichao.services.registries import import_registry
 from zhichao.web.api.sanctions import IMPORT_ROLES as REGISTRY_IMPORT_ROLES
 from zhichao.web.app import create_app
 
-HTML = {"accept": "text/html"}
+HTML = {"accept": "text/html", "origin": "http://testserver"}  # a browser names its page (web/csrf.py)
 SAMPLE = resources.files("zhichao.data").joinpath("samples").joinpath("accidents.csv").read_bytes()
 VEHICLES = resources.files("zhichao.data").joinpath("samples").joinpath("vehicles.csv").read_bytes()
 HEADER = "ref,occurred_at,plate,place,severity,deaths,county_code\n"

@@ -41,7 +41,7 @@ class Pages(CaseDesk):
         self.app = create_app(c)
 
     def browser(self, who: str | None = None) -> TestClient:
-        client = TestClient(self.app, follow_redirects=False)
+        client = TestClient(self.app, follow_redirects=False, headers={"origin": "http://testserver"})
         if who:
             answer = client.post("/login", data={"username": who, "password": self.users[who][1]})
             assert answer.status_code == 303, answer.text

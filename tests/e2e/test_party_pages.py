@@ -25,7 +25,7 @@ from zhichao.services import sanctions as sanction_service
 from zhichao.web.app import create_app
 from zhichao.web.console.registry_pages import SAMPLES
 
-HTML = {"accept": "text/html"}
+HTML = {"accept": "text/html", "origin": "http://testserver"}  # a browser names its page (web/csrf.py)
 DRIVER = {"name": "王建国", "id_number": "330602197501100127", "phone": "13900005678"}  # drivers.csv, line 2
 SOURCE = {"name": "柯桥区钱清石料厂", "licence": "SX-SRC-001"}  # freight_sources.csv, line 2
 

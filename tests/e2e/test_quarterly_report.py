@@ -54,7 +54,7 @@ def world(settings: Settings) -> Iterator[World]:
     tokens, passwords = {}, {}
     for role in ("leader", "officer", "reviewer"):
         _, passwords[role], tokens[role] = add_user(c.users, c.hasher, role, role, now=NOW, display_name=role)
-    with TestClient(create_app(c), follow_redirects=False) as client:
+    with TestClient(create_app(c), follow_redirects=False, headers={"Origin": "http://testserver"}) as client:
         yield World(c, client, tokens, passwords)
     c.close()
 

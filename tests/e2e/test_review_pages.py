@@ -62,7 +62,7 @@ class Bench:
         return hashlib.sha256(self.files[record_id][kind]).hexdigest()
 
     def client(self, username: str | None = None) -> TestClient:
-        client = TestClient(review_app(self.c), follow_redirects=False)
+        client = TestClient(review_app(self.c), follow_redirects=False, headers={"origin": "http://testserver"})
         if username:
             answer = client.post("/login", data={"username": username, "password": self.passwords[username]})
             assert answer.status_code == 303, answer.text

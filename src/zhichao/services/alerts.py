@@ -86,6 +86,12 @@ class AlertEngine:
         self._stations: dict[str, Station] = {}
         self._stations_at = -STATIONS_TTL_S
         self.fired = 0
+        self.read_at: datetime | None = None  # when the last step read the records (the lag metric)
+
+    @property
+    def cursor(self) -> int | None:
+        """The highest record id read so far (None before the first step); ids skipped below it are read later."""
+        return self._cursor
 
     def wake(self) -> None:
         """Called by ingest after a commit: look now, not at the next tick. Never blocks."""
@@ -109,6 +115,7 @@ class AlertEngine:
         if self._cursor is None:
             self._cursor = self.ctx.store.first_id_since(now - LOOK_BACK)
         rows = self.ctx.store.passages(self._cursor, self._holes.keys(), BATCH)
+        self.read_at = now
         self._advance([r[0] for r in rows])
         if rows:
             self._raise(self._candidates(rows, now), now)

@@ -7,6 +7,7 @@ committed; rejected records are committed in the same transaction, with their ra
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -54,6 +55,8 @@ class IngestPolicy:
     entrance_window: timedelta = timedelta(hours=24)  # a refused truck entering elsewhere within it is flagged
     # called after each commit that stored records (the live alert engine's wake-up); must return at once
     after_commit: Callable[[], None] | None = None
+    # called with (source, result, seconds) after each batch that was stored (the process's metrics); must not raise
+    on_result: Callable[[str, BatchResult, float], None] | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +64,8 @@ class BatchResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[dict[str, object]] = field(default_factory=list)
+    # record_ids stored by this batch (not part of the answer): MQTT splits a merged batch's counts per message
+    stored: list[str] = field(default_factory=list)
 
     def as_contract(self) -> dict[str, object]:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
@@ -69,9 +74,9 @@ class BatchResult:
 def split_batch(body: bytes, *, allow_single: bool = False) -> list[bytes]:
     """The records of a batch body, each as its raw bytes. MQTT may send one record, not an array."""
     stripped = body.lstrip()
-    if allow_single and stripped[:1] == b"{":
-        return [bytes(_ONE_OR_MANY.decode(body))]
     try:
+        if allow_single and stripped[:1] == b"{":
+            return [bytes(_ONE_OR_MANY.decode(body))]
         return [bytes(raw) for raw in _envelope.decode(body)]
     except (msgspec.DecodeError, msgspec.ValidationError):
         raise InvalidInput("not_a_json_array", "请求体必须是 JSON 数组，每个元素是一条过车记录") from None
@@ -231,6 +236,7 @@ def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datet
     Records are decoded and judged while the transaction streams them to the database, so on
     PostgreSQL the server indexes one row while Python prepares the next.
     """
+    started = time.perf_counter()
     station = store.station(station_id)
     if station is None:
         raise NotFound("unknown_station", f"站点 {station_id} 未登记")
@@ -254,7 +260,10 @@ def accept_batch(store: IngestStore, station_id: str, body: bytes, *, now: datet
     if new_rows and policy.after_commit is not None:
         policy.after_commit()
     batch.result.accepted = len(new_rows)
+    batch.result.stored = [r.record_id for r in new_rows]
     batch.result.duplicates += batch.judged - len(new_rows)
+    if policy.on_result is not None:
+        policy.on_result(source, batch.result, time.perf_counter() - started)
     return batch.result
 
 

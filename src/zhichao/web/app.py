@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
+from zhichao.web import csrf, metrics
 from zhichao.web.alert_stream import AlertHub
 from zhichao.web.api import (
     accidents,
@@ -58,7 +59,9 @@ from zhichao.web.console import (
     watch_pages,
 )
 from zhichao.web.errors import status_of
+from zhichao.web.login_throttle import LoginThrottle
 from zhichao.web.rate_limit import HeartbeatFastPath, HeartbeatGate, RateLimiter
+from zhichao.web.security_headers import SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
@@ -104,14 +107,19 @@ def create_app(container: Container) -> FastAPI:
         description="公开接口见 contract/API.md：站点上传过车记录、查询、车辆核查。",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(csrf.same_origin)],
     )
     app.state.container = container
     app.state.owner_limiter = RateLimiter(container.settings.owner_lookups_per_minute)
+    s = container.settings
+    app.state.login_throttle = LoginThrottle(s.login_max_failures, s.login_max_failures_per_address,
+                                             s.login_failure_window_s, s.login_lockout_s)
     app.state.alert_hub = AlertHub()
     container.alerts.listeners.append(app.state.alert_hub.publish)
     app.state.heartbeat_gate = HeartbeatGate(container.settings.heartbeat_min_interval_s,
                                              lambda: container.clock().timestamp())
     app.add_middleware(HeartbeatFastPath, gate=app.state.heartbeat_gate)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.include_router(ingest.router)
@@ -155,6 +163,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(kpi_pages.router)
     app.include_router(export_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(metrics.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -29,6 +29,7 @@ from zhichao.services.stations import health
 from zhichao.web.console import labels as L
 from zhichao.web.console.list_filters import filter_query, passage_filter
 from zhichao.web.deps import SESSION_COOKIE, container, current_user
+from zhichao.web.login_throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -115,13 +116,18 @@ def login(request: Request, username: Annotated[str, Form()] = "", password: Ann
           next: Annotated[str, Form()] = "/") -> Response:
     c = container(request)
     target = safe_next(next)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    throttle.check(username.strip(), address)  # 429 login_throttled, before the password is even looked at
     try:
         _, session = log_in(c.users, c.hasher, username.strip(), password, now=c.clock(),
                             ttl=timedelta(seconds=c.settings.session_ttl_s))
     except ZhichaoError:
+        throttle.failed(username.strip(), address)
         # One message for an unknown user, a wrong password or a disabled account alike.
         context = {"next": target, "username": username, "error": BAD_CREDENTIALS}
         return _render(request, "login.html", context, 401)
+    throttle.succeeded(username.strip(), address)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, session, max_age=c.settings.session_ttl_s, httponly=True,
                         samesite="lax", secure=c.settings.cookie_secure, path="/")
