@@ -523,7 +523,7 @@ def _json_logs() -> None:
         if load_settings().log_format == "json":
             configure("json")
     except SettingsError:
-        pass
+        return  # the command that reads the settings reports the malformed one, with its name
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -99,7 +99,7 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
 
     @stream.setter
     def stream(self, _value: TextIO) -> None:
-        pass
+        """Ignored: the handler keeps following ``sys.stderr`` (logging.StreamHandler sets it on init)."""
 
 
 def configure(log_format: str, level: int = logging.INFO) -> logging.Handler:
