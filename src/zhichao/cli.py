@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zhichao.cli_backup import backup_parsers
+from zhichao.cli_mqtt import mqtt_passwords_parser
 from zhichao.cli_reports import report_parser
 from zhichao.domain.errors import ZhichaoError
 from zhichao.services.errors import InvalidInput
@@ -496,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     _user_parser(sub)
     _simulate_parser(sub)
     _ingest_mqtt_parser(sub)
+    mqtt_passwords_parser(sub)
     _register_parsers(sub)
     _ocr_parser(sub)
     _outbox_parser(sub)

@@ -376,6 +376,22 @@ class Settings:
         metadata=_doc("Most messages in one flush; the broker is asked to keep at most twice this many "
                       "unacknowledged messages on the way to each worker."),
     )
+    mqtt_auth_secret: str = field(
+        default="",
+        metadata=_doc("Shared secret the broker sends in the `X-Zhichao-Mqtt-Secret` header when it calls "
+                      "`POST /api/v1/mqtt/auth` and `/acl` (EMQX HTTP authentication and authorization). Empty: "
+                      "those endpoints answer 404."),
+    )
+    mqtt_worker_username: str = field(
+        default="zhichao-ingest",
+        metadata=_doc("Broker username of the ingest workers: the broker-auth endpoints let it subscribe to every "
+                      "station's records and publish results; `zhichao mqtt-passwords` writes it for Mosquitto."),
+    )
+    mqtt_worker_password: str = field(
+        default="",
+        metadata=_doc("Broker password of the ingest workers' account. Empty: the account is refused by the "
+                      "broker-auth endpoints, and `zhichao mqtt-passwords` refuses to write it."),
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

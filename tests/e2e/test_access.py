@@ -2,7 +2,7 @@
 
 ``ACCESS`` is the expectation, written from each handler's role checks (the ``*_ROLES`` sets of
 ``services`` and ``web``): a route maps to the roles that may use it, or to how it authenticates when it
-is not by role (``PUBLIC``, ``STATION``, ``SIGNED``). A role not listed must be refused: 401/403 from the
+is not by role (``PUBLIC``, ``STATION``, ``SIGNED``, ``BROKER``). A role not listed must be refused: 401/403 from the
 API, a 403 page from the console, and for an anonymous caller of a console page a redirect to /login.
 A role listed must not be: any other status will do, since the requests are harmless (nothing exists
 behind the ids, bodies are empty), but never a 500. A route added without a row fails the first test.
@@ -30,6 +30,7 @@ from zhichao.web.deps import SESSION_COOKIE
 PUBLIC = "public"  # anyone, signed in or not
 STATION = "station"  # a station's own token: every person's token is refused with 401
 SIGNED = "signed"  # the payment provider's HMAC signature: refused with 401 without it, whoever calls
+BROKER = "broker"  # the MQTT broker's shared secret: 404 while none is configured (as here), else 401 without it
 
 READ = frozenset({"reviewer", "officer", "legal", "leader", "admin"})  # services.auth.READ_ROLES
 CASE = frozenset({"officer", "legal", "leader", "admin"})  # web.api.cases.CASE_ROLES: the case workflow
@@ -64,6 +65,8 @@ ACCESS: dict[str, frozenset[str] | str] = {
     "POST /api/v1/stations/{station_id}/heartbeat": STATION,
     "PUT /api/v1/stations/{station_id}/records/{record_id}/evidence/{sha256}": STATION,
     "POST /api/v1/payments/notify": SIGNED,
+    "POST /api/v1/mqtt/auth": BROKER,
+    "POST /api/v1/mqtt/acl": BROKER,
     # Prometheus with ZHICHAO_METRICS_TOKEN, or a request from the machine itself; of the people, admins.
     "GET /metrics": ADMIN,
     # Reading records, stations, vehicles.
@@ -279,7 +282,7 @@ class Caller:
 
 
 def refused(key: str, role: str, response: Any) -> bool:
-    if response.status_code in (401, 403):
+    if response.status_code in (401, 403) or (ACCESS[key] == BROKER and response.status_code == 404):
         return True
     console_page = not key.split(" ", 1)[1].startswith("/api/")
     return (role == "anonymous" and console_page and key != "POST /logout" and response.status_code == 303
@@ -302,7 +305,7 @@ def expected_refused(key: str, role: str) -> bool:
     allowed = ACCESS[key]
     if allowed == PUBLIC:
         return False
-    if allowed in (STATION, SIGNED):
+    if allowed in (STATION, SIGNED, BROKER):
         return True
     return role not in allowed
 

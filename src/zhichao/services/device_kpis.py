@@ -15,7 +15,20 @@ MAX_DAYS = 3 * 366
 KPI_KINDS = frozenset({"site"})  # KPI 1 counts the enforcement sites' devices (KPIS.md)
 
 
+# Far wider than any record or period of the platform, and narrow enough that a day's local start, its
+# UTC instant and the day after always exist (``datetime`` stops at years 1 and 9999).
+MIN_DAY, MAX_DAY = date(1970, 1, 1), date(2199, 12, 31)
+
+
+def check_day(day: date) -> None:
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise InvalidInput("date_out_of_range", f"日期须在 {MIN_DAY.isoformat()} 至 {MAX_DAY.isoformat()} 之间",
+                           {"date": day.isoformat()})
+
+
 def check_period(start: date, end: date) -> None:
+    check_day(start)
+    check_day(end)
     if end < start:
         raise InvalidInput("period_reversed", "结束日期不能早于开始日期",
                            {"from": start.isoformat(), "to": end.isoformat()})

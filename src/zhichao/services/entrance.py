@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from zhichao.domain.entrance import REASON_LABELS, highway_rate
 from zhichao.domain.kpis import KpiValue
-from zhichao.services.device_kpis import check_period
+from zhichao.services.device_kpis import check_day, check_period
 from zhichao.services.errors import InvalidInput
 
 
@@ -27,7 +27,10 @@ class EntranceContext:
 
 
 def day_span(tz: tzinfo, start: date, end: date) -> tuple[datetime, datetime]:
-    """The UTC instants from the start of ``start`` to the end of ``end`` in ``tz``."""
+    """The UTC instants from the start of ``start`` to the end of ``end`` in ``tz``; a day outside
+    ``MIN_DAY``–``MAX_DAY`` raises ``InvalidInput``."""
+    check_day(start)
+    check_day(end)
     return (datetime.combine(start, time(), tz).astimezone(UTC),
             datetime.combine(end + timedelta(days=1), time(), tz).astimezone(UTC))
 

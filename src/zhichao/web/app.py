@@ -27,6 +27,7 @@ from zhichao.web.api import (
     ingest,
     inspections,
     kpis,
+    mqtt_auth,
     owner,
     partners,
     payments,
@@ -123,6 +124,7 @@ def create_app(container: Container) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.include_router(ingest.router)
+    app.include_router(mqtt_auth.router)
     app.include_router(reads.router)
     app.include_router(partners.router)
     app.include_router(sanctions.router)

@@ -17,6 +17,7 @@ from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import NotFound
 from zhichao.web.alert_stream import AlertHub, Event, encode
 from zhichao.web.api.owner import client_of
+from zhichao.web.api.params import RowId
 from zhichao.web.deps import container, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["command centre (指挥中心)"])
@@ -72,7 +73,7 @@ class AlertAction(BaseModel):
 
 @router.post("/alerts/{alert_id}/{action}",
               summary="处理告警：ack 确认 / assign 指派 / accept 接受指派 / resolve 处置结果")
-def act_on_alert(alert_id: int, action: str, request: Request, body: AlertAction | None = None) -> dict[str, Any]:
+def act_on_alert(alert_id: RowId, action: str, request: Request, body: AlertAction | None = None) -> dict[str, Any]:
     user = user_with_role(request, ALERT_ROLES)
     if action not in ACTIONS:
         raise NotFound("unknown_action", f"未知的告警操作：{action}")
@@ -109,7 +110,7 @@ def add_watch(body: WatchBody, request: Request) -> dict[str, Any]:
 
 
 @router.post("/watchlist/{watch_id}/lift", summary="撤销布控")
-def lift_watch(watch_id: int, body: LiftBody, request: Request) -> dict[str, Any]:
+def lift_watch(watch_id: RowId, body: LiftBody, request: Request) -> dict[str, Any]:
     user = user_with_role(request, ALERT_ROLES)
     c = container(request)
     return alerts.lift_watch(c.alerts, user, watch_id, body.reason, c.clock(), client_of(request))

@@ -21,6 +21,7 @@ from zhichao.services import transfers as transfer_service
 from zhichao.services.errors import InvalidInput, NotFound
 from zhichao.services.ports import CaseQuery
 from zhichao.services.registers import csv_text
+from zhichao.web.api.params import RowId
 from zhichao.web.deps import container, read_body, read_form_file, user_with_role
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases (案件)"])
@@ -89,14 +90,14 @@ def list_cases(request: Request, state: str | None = None, plate: str | None = N
 
 
 @router.get("/{case_id}", summary="一个案件的卷宗：处理记录、当事人、文书、缴款、抄告")
-def detail(case_id: int, request: Request) -> dict[str, Any]:
+def detail(case_id: RowId, request: Request) -> dict[str, Any]:
     user = user_with_role(request, VIEW_ROLES)
     c = container(request)
     return case_service.case_detail(c.cases, case_id, user.role, c.clock().astimezone(c.cases.tz).date())
 
 
 @router.post("/{case_id}/actions", summary="案件处理操作")
-def take_action(case_id: int, body: ActionBody, request: Request) -> dict[str, Any]:
+def take_action(case_id: RowId, body: ActionBody, request: Request) -> dict[str, Any]:
     user = user_with_role(request, CASE_ROLES)
     c = container(request)
     return case_service.act_on_case(c.cases, user, case_id, body.action, version=body.version, now=c.clock(),
@@ -105,7 +106,7 @@ def take_action(case_id: int, body: ActionBody, request: Request) -> dict[str, A
 
 
 @router.put("/{case_id}/parties/{role}", summary="录入或更正当事人（一超四罚）")
-def put_party(case_id: int, role: str, body: PartyBody, request: Request) -> dict[str, Any]:
+def put_party(case_id: RowId, role: str, body: PartyBody, request: Request) -> dict[str, Any]:
     user = user_with_role(request, CASE_ROLES)
     c = container(request)
     return case_service.set_party(c.cases, user, case_id, role, body.model_dump(), now=c.clock(),
@@ -113,7 +114,7 @@ def put_party(case_id: int, role: str, body: PartyBody, request: Request) -> dic
 
 
 @router.post("/{case_id}/payments", summary="登记缴款（财务凭证号或银行流水号；不得当场收缴现金）")
-def post_payment(case_id: int, body: PaymentBody, request: Request) -> dict[str, Any]:
+def post_payment(case_id: RowId, body: PaymentBody, request: Request) -> dict[str, Any]:
     user = user_with_role(request, PAYMENT_ROLES)
     c = container(request)
     return payment_service.record_payment(c.cases, case_id=case_id, method=body.method, reference=body.reference,
@@ -123,7 +124,7 @@ def post_payment(case_id: int, body: PaymentBody, request: Request) -> dict[str,
 
 @router.post("/{case_id}/attachments", summary="上传当事人的陈述申辩书（PDF、JPG 或 PNG，不超过 10 MB）",
              openapi_extra=multipart_body())
-async def upload_attachment(case_id: int, request: Request) -> dict[str, Any]:
+async def upload_attachment(case_id: RowId, request: Request) -> dict[str, Any]:
     user = await run_in_threadpool(user_with_role, request, UPLOAD_ROLES)
     _, file = await read_form_file(request, MAX_ATTACHMENT_BYTES)
     filename, data = file or ("", b"")
@@ -134,7 +135,7 @@ async def upload_attachment(case_id: int, request: Request) -> dict[str, Any]:
 
 
 @router.get("/{case_id}/attachments/{attachment_id}", summary="下载案件附件（陈述申辩书）")
-def attachment(case_id: int, attachment_id: int, request: Request) -> Response:
+def attachment(case_id: RowId, attachment_id: RowId, request: Request) -> Response:
     user_with_role(request, VIEW_ROLES)
     found, data = attachment_service.attachment_of(container(request).cases, case_id, attachment_id)
     return file_response(data, found["content_type"], found["filename"], f"attachment-{attachment_id}")
@@ -146,7 +147,7 @@ class OutcomeBody(BaseModel):
 
 
 @router.get("/{case_id}/documents/{document_id}", summary="案件文书（PDF）")
-def document(case_id: int, document_id: int, request: Request) -> Response:
+def document(case_id: RowId, document_id: RowId, request: Request) -> Response:
     user_with_role(request, VIEW_ROLES)
     c = container(request)
     found = c.cases.repo.document(document_id)
@@ -157,7 +158,7 @@ def document(case_id: int, document_id: int, request: Request) -> Response:
 
 
 @router.get("/{case_id}/transfer-package", summary="抄告包（zip：抄告函、证据包、transfer.json）")
-def transfer_package(case_id: int, request: Request) -> Response:
+def transfer_package(case_id: RowId, request: Request) -> Response:
     user = user_with_role(request, VIEW_ROLES)
     c = container(request)
     package = transfer_service.transfer_package(c.cases, c.packages, case_id, now=c.clock(), requested_by=user)
@@ -166,7 +167,7 @@ def transfer_package(case_id: int, request: Request) -> Response:
 
 
 @router.post("/{case_id}/transfer-outcome", summary="登记抄告结果（对方接收、处理或退回）")
-def transfer_outcome(case_id: int, body: OutcomeBody, request: Request) -> dict[str, Any]:
+def transfer_outcome(case_id: RowId, body: OutcomeBody, request: Request) -> dict[str, Any]:
     user = user_with_role(request, frozenset({"officer"}))
     c = container(request)
     return transfer_service.record_outcome(c.cases, user, case_id, body.outcome, body.note, now=c.clock(),

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput
+from zhichao.web.api.params import RowId
 from zhichao.web.deps import container, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["devices (设备运行)"])
@@ -72,7 +73,7 @@ async def post_ticket(station_id: str, body: TicketBody, request: Request) -> di
 
 
 @router.post("/tickets/{ticket_id}/assign", summary="派单")
-def assign_ticket(ticket_id: int, body: AssignBody, request: Request) -> dict[str, bool]:
+def assign_ticket(ticket_id: RowId, body: AssignBody, request: Request) -> dict[str, bool]:
     user = user_with_role(request, ADMIN_ROLES)
     c = container(request)
     c.devices.assign_ticket(ticket_id, body.assignee, user.display_name, body.version, c.clock())
@@ -80,7 +81,7 @@ def assign_ticket(ticket_id: int, body: AssignBody, request: Request) -> dict[st
 
 
 @router.post("/tickets/{ticket_id}/close", summary="关闭报修单：站点恢复启用")
-def close_ticket(ticket_id: int, body: CloseBody, request: Request) -> dict[str, bool]:
+def close_ticket(ticket_id: RowId, body: CloseBody, request: Request) -> dict[str, bool]:
     user = user_with_role(request, ADMIN_ROLES)
     c = container(request)
     c.devices.close_ticket(ticket_id, body.resolution, user.display_name, body.version, c.clock())

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from zhichao.services import inspections
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput
+from zhichao.web.api.params import QueryRowId, RowId
 from zhichao.web.deps import container, read_body, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["inspections (现场检查)"])
@@ -69,7 +70,7 @@ async def record_inspection(request: Request) -> Response:
 @router.get("/inspections", summary="现场检查记录（按检查时间，新的在前）")
 def list_inspections(request: Request, from_: Annotated[date, Query(alias="from")], to: date,
                      county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-                     channel: str | None = None, officer: int | None = None,
+                     channel: str | None = None, officer: QueryRowId = None,
                      limit: int = Query(500, ge=1, le=5000)) -> dict[str, Any]:
     user_with_role(request, READ_ROLES)
     return {"inspections": inspections.list_inspections(container(request).inspections, from_, to, county=county,
@@ -77,7 +78,7 @@ def list_inspections(request: Request, from_: Annotated[date, Query(alias="from"
 
 
 @router.get("/inspections/{inspection_id}/files/{sha256}", summary="检查记录的现场照片或签名")
-def inspection_file(inspection_id: int, sha256: str, request: Request) -> Response:
+def inspection_file(inspection_id: RowId, sha256: str, request: Request) -> Response:
     user_with_role(request, READ_ROLES)
     data, content_type = inspections.inspection_file(container(request).inspections, inspection_id, sha256)
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400, immutable"})

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from zhichao.domain.attachments import MAX_ATTACHMENT_BYTES
 from zhichao.services import owner_portal
 from zhichao.web.api.cases import multipart_body
+from zhichao.web.api.params import RowId
 from zhichao.web.deps import container, read_form_file
 from zhichao.web.rate_limit import RateLimiter
 
@@ -46,7 +47,7 @@ def lookup(body: Lookup, request: Request) -> dict[str, Any]:
 
 
 @router.post("/documents/{document_id}", summary="下载送达当事人的文书（PDF）")
-def document(document_id: int, body: Lookup, request: Request) -> Response:
+def document(document_id: RowId, body: Lookup, request: Request) -> Response:
     limited(request)
     c = container(request)
     found = owner_portal.document_for_owner(c.cases, body.plate, body.code, document_id)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from zhichao.services import partner_check, partner_exports
 from zhichao.services.auth import CHECK_ROLES
 from zhichao.services.errors import ServiceError
+from zhichao.web.api.params import QueryRowId
 from zhichao.web.deps import container, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["partners (合作方核查)"])
@@ -46,7 +47,7 @@ def export(kind: str, request: Request, format: str = Query("json", pattern="^(j
 
 
 @router.get("/partner-calls", summary="合作方调用记录（管理员）")
-def partner_calls(request: Request, partner_id: int | None = None,
+def partner_calls(request: Request, partner_id: QueryRowId = None,
                   limit: int = Query(200, ge=1, le=1000)) -> dict[str, Any]:
     user_with_role(request, frozenset({"admin", "leader"}))
     c = container(request)

@@ -11,6 +11,7 @@ from zhichao.services import records as record_service
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.screening import flags_of_view
 from zhichao.services.stations import health
+from zhichao.web.api.params import QueryRowId
 from zhichao.web.deps import container, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["records (查询)"])
@@ -39,7 +40,7 @@ def latest(request: Request, limit: int = Query(50, ge=1, le=500), overloaded: b
 
 @router.get("/vehicles/{plate}/records", summary="某车辆的过车记录，新的在前")
 def vehicle_records(plate: str, request: Request, overloaded: bool | None = None,
-                    limit: int = Query(100, ge=1, le=500), before_id: int | None = None) -> dict[str, Any]:
+                    limit: int = Query(100, ge=1, le=500), before_id: QueryRowId = None) -> dict[str, Any]:
     user_with_role(request, READ_ROLES)
     return record_service.vehicle_records(container(request).records, plate, overloaded=overloaded,
                                           limit=limit, before_id=before_id)

@@ -15,6 +15,7 @@ from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput
 from zhichao.services.registers import csv_text
 from zhichao.web.api.owner import client_of
+from zhichao.web.api.params import RowId
 from zhichao.web.deps import container, read_body, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["joint punishment (一超四罚)"])
@@ -41,7 +42,7 @@ class DecisionBody(BaseModel):
 
 
 @router.post("/sanctions/{sanction_id}/{action}", summary="领导确认、不予采纳或撤出名单（confirm / reject / lift）")
-def decide(sanction_id: int, action: str, body: DecisionBody, request: Request) -> dict[str, Any]:
+def decide(sanction_id: RowId, action: str, body: DecisionBody, request: Request) -> dict[str, Any]:
     user = user_with_role(request, READ_ROLES)
     c = container(request)
     return sanctions.decide(c.sanctions, user, sanction_id, action, now=c.clock(), note=body.note,
