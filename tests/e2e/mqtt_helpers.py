@@ -101,18 +101,25 @@ class Publisher:
 
 
 class Results:
-    """Everything published on the result topics of some stations, per station, in order."""
+    """What the test's own workers published on the result topics of some stations, per station, in order.
+
+    Other tests' workers share the system broker, hear every station's records and answer
+    ``unknown_station`` for the stations their databases do not hold: those answers are not kept."""
 
     def __init__(self, stations: list[str]) -> None:
         self.client, props = _client(unique("res-"), SYSTEM_BROKER[1])
         self.by_station: dict[str, list[dict[str, Any]]] = defaultdict(list)
         ready = threading.Event()
-        self.client.on_message = lambda c, u, m: self.by_station[m.topic.split("/")[3]].append(json.loads(m.payload))
+        self.client.on_message = lambda c, u, m: self._keep(m.topic, json.loads(m.payload))
         self.client.on_subscribe = lambda *a: ready.set()
         self.client.connect(*SYSTEM_BROKER, 30, clean_start=True)
         self.client.loop_start()
         self.client.subscribe([(f"zhichao/v1/stations/{s}/results", 1) for s in stations])
         assert ready.wait(10)
+
+    def _keep(self, topic: str, answer: dict[str, Any]) -> None:
+        if (answer.get("error") or {}).get("code") != "unknown_station":
+            self.by_station[topic.split("/")[3]].append(answer)
 
     def count(self) -> int:
         return sum(len(v) for v in self.by_station.values())

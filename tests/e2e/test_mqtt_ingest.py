@@ -19,6 +19,10 @@ from zhichao.bootstrap import Container, build
 from zhichao.config import Settings
 from zhichao.services.mqtt_ingest import SUBSCRIPTION, ingest_flush
 
+# These tests share the system broker and each worker hears every station's records: run them one after
+# another on one test process, so that no test's stream floods another's worker on a two-core machine.
+pytestmark = pytest.mark.xdist_group("system-mqtt-broker")
+
 
 @pytest.fixture
 def worker_thread(container: Container) -> Iterator[tuple[IngestWorker, threading.Event]]:
@@ -73,15 +77,19 @@ def test_a_malformed_payload_is_refused_kept_and_later_messages_still_flow(
     try:
         pub.publish(s1, b'{"record_id": "x1", ')
         pub.publish(s1, [light("after", s1)])
-        wait_for(lambda: results.count() == 2, what="two results")
-        refused, later = results.by_station[s1]
-        assert refused["error"]["code"] == "not_a_json_array"
-        assert (refused["accepted"], refused["rejected"]) == (0, [])
-        assert later["accepted"] == 1
+        # QoS 1 is at least once: on a loaded machine a worker whose connection dropped before its
+        # acknowledgement gets a message again and answers it again. Wait for both answers, whatever repeats.
+        wait_for(lambda: any(r.get("accepted") == 1 for r in results.by_station[s1]), what="the later record")
+        answers = results.by_station[s1]
+        refused = [r for r in answers if r.get("error")]
+        assert refused and all(r["error"]["code"] == "not_a_json_array" for r in refused)
+        assert all((r["accepted"], r["rejected"]) == (0, []) for r in refused)
+        assert answers.index(refused[0]) < next(i for i, r in enumerate(answers) if r.get("accepted") == 1)
         with container.db.reader.connect() as conn:
             kept = conn.execute(select(rejected_input.c.source, rejected_input.c.raw)
                                 .where(rejected_input.c.station_id == s1)).all()
-        assert [(k[0], bytes(k[1])) for k in kept] == [("mqtt", b'{"record_id": "x1", ')]
+        assert kept and {(k[0], bytes(k[1])) for k in kept} == {("mqtt", b'{"record_id": "x1", ')}
+        assert stored(container, [s1]) == 1
     finally:
         pub.close()
         results.close()
@@ -111,7 +119,9 @@ def test_two_workers_split_a_shared_subscription_and_the_total_is_exact(settings
         workers.terminate()
     counts = workers.stopped_counts()
     assert len(counts) == 2 and all(n > 0 for n in counts), counts
-    assert sum(counts) == 400
+    # QoS 1 is at least once: a message whose acknowledgement was in flight when a connection dropped
+    # comes again and is handled again, as a duplicate; what is stored is exact (below)
+    assert sum(counts) >= 400
     assert sorted(stored_ids(c, stations)) == sorted(pub.acked_records())
     c.close()
 
