@@ -2,7 +2,8 @@
 
 For each backend (SQLite, and PostgreSQL when ``--pg-url`` is given):
   floor — the cheapest way to put the same rows into an equivalent ``records`` table with the same
-          indexes: stdlib ``sqlite3`` ``executemany`` (SQLite) or psycopg ``COPY`` (PostgreSQL), one
+          indexes: stdlib ``sqlite3`` ``executemany`` (SQLite) or psycopg ``COPY`` into the partitioned
+          ``records`` and into ``record_keys`` (PostgreSQL), one
           transaction per 500 rows with the same durability settings as the server;
   e2e   — ``zhichao serve`` in its own process, one client posting batches of 500 over keep-alive
           HTTP; every batch is validated, judged, stored with its counters and acknowledged.
@@ -142,20 +143,27 @@ def sqlite_floor(settings: Settings, row_batches: list[list[Any]]) -> float:
 def pg_floor(settings: Settings, row_batches: list[list[Any]]) -> float:
     import psycopg
 
-    from zhichao.adapters.db.ingest_store import _PG_COPY, _pg_row
+    from zhichao.adapters.db.ingest_store import _PG_COPY, _PG_COPY_KEYS, _pg_row
 
     db = open_database(settings)
     upgrade(db)
     db.dispose()
     prepared = [[_pg_row(r) for r in rows] for rows in row_batches]
+    # records are partitioned by month and their (station_id, record_id) is unique in record_keys: both
+    # are part of storing a record
+    keys = [sorted((r.station_id, r.record_id, r.captured_at) for r in rows) for rows in row_batches]
     url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as conn:
         settle()
         t0 = time.perf_counter()
-        for rows in prepared:
-            with conn.transaction(), conn.cursor() as cur, cur.copy(_PG_COPY) as copy:
-                for r in rows:
-                    copy.write_row(r)
+        for rows, batch_keys in zip(prepared, keys, strict=True):
+            with conn.transaction(), conn.cursor() as cur:
+                with cur.copy(_PG_COPY) as copy:
+                    for r in rows:
+                        copy.write_row(r)
+                with cur.copy(_PG_COPY_KEYS) as copy:
+                    for k in batch_keys:
+                        copy.write_row(k)
         elapsed = time.perf_counter() - t0
     return sum(map(len, prepared)) / elapsed
 

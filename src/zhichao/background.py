@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from zhichao.adapters.db import partitions
 from zhichao.adapters.metrics import observe_job
 from zhichao.bootstrap import Container
 from zhichao.domain.evasion_detectors import DETOUR, KINDS
@@ -33,6 +34,8 @@ EVASION_FIRST_S = 300.0
 # the previous quarter's analysis report, once its quarter has ended (idempotent: nothing when its files exist)
 QUARTERLY_EVERY_S = 24 * 3600.0
 QUARTERLY_FIRST_S = 600.0
+PARTITIONS_EVERY_S = 24 * 3600.0  # PostgreSQL: the records' month partitions, created months ahead
+PARTITIONS_FIRST_S = 60.0
 
 
 def _every(interval_s: float, job: Callable[[], object], stop: threading.Event, name: str,
@@ -71,6 +74,15 @@ def _sweep_evasion(c: Container, detours: bool) -> dict[str, int]:
     return evasion.sweep(c.evasion, today - timedelta(days=1), today, now, kinds)
 
 
+def ensure_partitions(c: Container) -> list[str]:
+    """Create the records' month partitions due (PostgreSQL; nothing on SQLite). Idempotent."""
+    with c.db.writer.begin() as conn:
+        created = partitions.ensure(conn, c.clock().date(), c.settings.partition_months_ahead)
+    if created:
+        log.info("records partitions created: %s", ", ".join(created))
+    return created
+
+
 def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs of a serving process."""
     return [
@@ -97,6 +109,8 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         _every(EVASION_DETOUR_S, lambda: _sweep_evasion(c, True), stop, "detour-sweep", first_s=EVASION_FIRST_S),
         _every(QUARTERLY_EVERY_S, lambda: quarterly.scheduled(c.quarterly, c.clock()), stop, "quarterly-report",
                first_s=QUARTERLY_FIRST_S),
+        _every(PARTITIONS_EVERY_S, lambda: ensure_partitions(c), stop, "records-partitions",
+               first_s=PARTITIONS_FIRST_S),
     ]
 
 

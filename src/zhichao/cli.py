@@ -93,6 +93,23 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_partitions(args: argparse.Namespace) -> int:
+    from zhichao.adapters.db import partitions
+    from zhichao.background import ensure_partitions
+    from zhichao.bootstrap import build_current
+
+    c = build_current()
+    if c.db.dialect != "postgresql":
+        print("SQLite 数据库不分区，无需操作")
+        return 0
+    created = ensure_partitions(c)
+    print(f"新建分区 {len(created)} 个" + (f"：{', '.join(created)}" if created else ""))
+    with c.db.reader.connect() as conn:
+        for p in partitions.partitions(conn):
+            print(f"{p.name}\t{p.month or '默认'}\t约 {p.rows_estimate} 条")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from zhichao.adapters.db.engine import open_database
     from zhichao.adapters.db.migrate import upgrade
@@ -509,6 +526,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup_parsers(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    db.add_parser("partitions", help="PostgreSQL: create the records' month partitions ahead, and list them"
+                  ).set_defaults(handler=cmd_db_partitions)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="check the hash chain; exit 1 if it was tampered with").set_defaults(
         handler=cmd_audit_verify)

@@ -59,7 +59,12 @@ class Settings:
     sqlite_busy_timeout_ms: int = field(
         default=10_000, metadata=_doc("How long a SQLite writer waits for the write lock, in ms.")
     )
-    db_pool_size: int = field(default=5, metadata=_doc("PostgreSQL connection pool size per process."))
+    db_pool_size: int = field(default=5, metadata=_doc(
+        "PostgreSQL connection pool size per process (an ingest worker holds one connection while it stores a "
+        "flush; a web server one per request being served). The pool may open as many again for a burst."))
+    partition_months_ahead: int = field(default=3, metadata=_doc(
+        "PostgreSQL: how many months of `records` partitions are created ahead of the current one, by the "
+        "daily job and `zhichao db partitions` (docs/postgresql.md)."))
     session_ttl_s: int = field(
         default=12 * 3600, metadata=_doc("Console login session lifetime in seconds.")
     )
@@ -449,6 +454,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"{ENV_PREFIX}KPI_OVERLOAD_LINE_PCT must be 0 or a multiple of 10 up to 100, not {line}")
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"{ENV_PREFIX}LOG_FORMAT must be text or json, not {settings.log_format!r}")
+    if not 0 <= settings.partition_months_ahead <= 24:
+        raise SettingsError(f"{ENV_PREFIX}PARTITION_MONTHS_AHEAD must be 0–24, not {settings.partition_months_ahead}")
+    if settings.db_pool_size < 1:
+        raise SettingsError(f"{ENV_PREFIX}DB_POOL_SIZE must be at least 1, not {settings.db_pool_size}")
     return settings
 
 

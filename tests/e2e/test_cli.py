@@ -134,3 +134,17 @@ def test_registry_import_of_a_sample_file_and_of_a_bad_one(settings: Settings, t
     refused = run(settings, "registry", "import", "driver", str(bad))
     assert refused.returncode == 2 and "invalid_rows" in refused.stderr
     assert "第 2 行 id_number：公民身份号码不正确（校验位不符）" in refused.stderr
+
+
+def test_db_partitions_creates_the_months_ahead_and_lists_them(settings: Settings) -> None:
+    done = run(settings, "db", "partitions")
+    assert done.returncode == 0, done.stderr
+    if not settings.database_url:
+        assert done.stdout.strip() == "SQLite 数据库不分区，无需操作"
+        return
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("新建分区")
+    listed = [line.split("\t")[0] for line in lines[1:]]
+    assert listed[-1] == "records_default" and len(listed) >= 5  # this month, three ahead, the default
+    again = run(settings, "db", "partitions")
+    assert again.stdout.splitlines()[0] == "新建分区 0 个"

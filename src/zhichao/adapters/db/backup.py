@@ -2,8 +2,8 @@
 
 SQLite is copied through its online backup API, page by page under its own locks, so the copy is
 consistent while a server keeps writing. PostgreSQL is dumped by ``pg_dump -Fc`` (one snapshot) and
-restored by ``pg_restore --clean --if-exists`` in a single transaction, so a failed restore changes
-nothing. Evidence files go into a tar next to the database file (``OUT.evidence.tar``); they are
+restored in a single transaction that empties the schema and runs the dump's SQL, so a failed restore
+changes nothing. Evidence files go into a tar next to the database file (``OUT.evidence.tar``); they are
 content-addressed, so a restore adds the missing ones and never has to remove any.
 """
 
@@ -65,8 +65,7 @@ def restore(settings: Settings, db: Database, source: Path, *, force: bool) -> B
     if url.get_backend_name() == "sqlite":
         _sqlite_copy(source, Path(str(url.database)))
     else:
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-              "--dbname", _libpq(url), str(source)], url)
+        _pg_restore(source, url)
     tar = source.with_name(source.name + EVIDENCE_SUFFIX)
     target = evidence_dir(settings)
     if tar.is_file() and target is not None:
@@ -112,6 +111,21 @@ def _tar_evidence(directory: Path | None, out: Path) -> Path | None:
 def _libpq(url: URL) -> str:
     """The URL as libpq reads it: no SQLAlchemy driver, no password (that goes in PGPASSWORD, not argv)."""
     return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def _pg_restore(source: Path, url: URL) -> None:
+    """The dump as SQL (``pg_restore -f``, next to it), then run by psql in one transaction after
+    ``DROP SCHEMA public CASCADE``: ``pg_restore --clean`` drops object by object and cannot drop the
+    constraints a month partition inherits from ``records``. The SQL is written out whole first, so a
+    dump that cannot be read never reaches the database half done."""
+    script = source.with_name(f".{source.name}.restore.sql")
+    try:
+        _run(["pg_restore", "--no-owner", "--file", str(script), str(source)], url)
+        _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+              "--command", "DROP SCHEMA public CASCADE", "--command", "CREATE SCHEMA public",
+              "--file", str(script), "--dbname", _libpq(url)], url)
+    finally:
+        script.unlink(missing_ok=True)
 
 
 def _run(command: list[str], url: URL) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from zhichao.adapters.db import entrance, lookups
 from zhichao.adapters.db.engine import Database
 from zhichao.adapters.db.tables import (
+    record_keys,
     records,
     rejected_input,
     stations,
@@ -37,10 +38,11 @@ _JSON_AT = tuple(i for i, name in enumerate(COLUMNS) if name in JSON_COLUMNS)
 _CAPTURED_AT, _RECEIVED_AT = COLUMNS.index("captured_at"), COLUMNS.index("received_at")
 _SQLITE_INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _PG_COPY = f"COPY records ({', '.join(COLUMNS)}) FROM STDIN"
-_PG_INSERT = (
-    f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-    "ON CONFLICT (station_id, record_id) DO NOTHING RETURNING record_id"
-)
+# On PostgreSQL ``records`` is partitioned by month and ``record_keys`` holds (station_id, record_id)
+# unique (adapters/db/partitions.py): a record is new when its key row is.
+_PG_COPY_KEYS = "COPY record_keys (station_id, record_id, captured_at) FROM STDIN"
+_PG_INSERT_KEY = ("INSERT INTO record_keys (station_id, record_id, captured_at) VALUES (%s, %s, %s) "
+                  "ON CONFLICT (station_id, record_id) DO NOTHING RETURNING record_id")
 _COUNT_FIELDS = ("trucks", "overloaded", "actionable", "over_highway_line", "gross_100t", "gross_80t",
                  "plate_unread", "gross_kg_sum", "overload_kg_sum")
 # Driver-level, like the records themselves: these run once per batch on the hot path.
@@ -106,6 +108,10 @@ def upsert_flags(conn: Connection, flags: Sequence[FlagRow], now: datetime) -> N
     cursor.executemany(_UPSERT_FLAG.format(p="?" if sqlite else "%s"), rows)
 
 
+def _key(r: NewRecord) -> tuple[str, str]:
+    return r.station_id, r.record_id
+
+
 def _keeping(rows: Iterator[NewRecord], taken: list[NewRecord]) -> Iterator[NewRecord]:
     for r in rows:
         taken.append(r)
@@ -118,9 +124,8 @@ class SqlIngestTransaction:
         self._dialect = conn.dialect.name
 
     def _existing(self, station_id: str, ids: list[str]) -> set[str]:
-        query = select(records.c.record_id).where(
-            records.c.station_id == station_id, records.c.record_id.in_(ids)
-        )
+        keys = records if self._dialect == "sqlite" else record_keys
+        query = select(keys.c.record_id).where(keys.c.station_id == station_id, keys.c.record_id.in_(ids))
         return set(self._conn.execute(query).scalars())
 
     def insert_new_records(self, rows: Iterable[NewRecord]) -> list[NewRecord]:
@@ -177,27 +182,39 @@ class SqlIngestTransaction:
 
         raw = self._conn.connection.driver_connection
         assert raw is not None
+        written: list[NewRecord] = []
         try:
-            with raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
-                for r in rows:
-                    copy.write_row(_pg_row(r))
+            with raw.cursor() as cur:
+                with cur.copy(_PG_COPY) as copy:
+                    for r in rows:
+                        copy.write_row(_pg_row(r))
+                        written.append(r)
+                # sorted, so that two workers storing overlapping batches wait for each other in one order
+                with cur.copy(_PG_COPY_KEYS) as copy:
+                    for r in sorted(written, key=_key):
+                        copy.write_row((r.station_id, r.record_id, r.captured_at))
         except psycopg.errors.UniqueViolation as exc:
             raise IntegrityError(_PG_COPY, None, exc) from exc
 
     def _pg_insert_each(self, rows: list[NewRecord]) -> set[str]:
-        # Another worker may store some of these between our look-up and our insert: the unique
-        # key decides row by row, and only what this transaction inserted is reported.
+        # Another worker may store some of these between our look-up and our insert: the key rows decide
+        # one by one, and only the records whose key this transaction inserted are written and reported.
         raw = self._conn.connection.driver_connection
         assert raw is not None
         inserted: set[str] = set()
         with raw.cursor() as cur:
-            cur.executemany(_PG_INSERT, [_pg_row(r) for r in rows], returning=True)
+            cur.executemany(_PG_INSERT_KEY, [(r.station_id, r.record_id, r.captured_at)
+                                              for r in sorted(rows, key=_key)], returning=True)
             while True:
                 found = cur.fetchone()
                 if found is not None:
                     inserted.add(found[0])
                 if not cur.nextset():
                     break
+            with cur.copy(_PG_COPY) as copy:
+                for r in rows:
+                    if r.record_id in inserted:
+                        copy.write_row(_pg_row(r))
         return inserted
 
     def _driver(self, sql: str) -> tuple[Any, str]:

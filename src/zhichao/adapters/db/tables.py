@@ -208,6 +208,17 @@ records = Table(
     Index("ix_records_captured_at", "captured_at"),
 )
 
+# PostgreSQL only (migration 0017): there ``records`` is partitioned by month (adapters/db/partitions.py),
+# its keys carry ``captured_at``, and this table holds the uniqueness of (station_id, record_id) that the
+# contract promises. SQLite keeps the unique key on ``records`` and has no such table.
+record_keys = Table(
+    "record_keys",
+    metadata,
+    Column("station_id", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("captured_at", UtcDateTime, nullable=False),
+)
+
 # Input that was refused, kept with its reason for audit: one row per rejected record, or one row
 # for a whole batch that could not be read (record_index is then NULL).
 rejected_input = Table(
