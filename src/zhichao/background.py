@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from zhichao.adapters.db import partitions
 from zhichao.adapters.metrics import observe_job
@@ -74,10 +74,13 @@ def _sweep_evasion(c: Container, detours: bool) -> dict[str, int]:
     return evasion.sweep(c.evasion, today - timedelta(days=1), today, now, kinds)
 
 
-def ensure_partitions(c: Container) -> list[str]:
-    """Create the records' month partitions due (PostgreSQL; nothing on SQLite). Idempotent."""
+def ensure_partitions(c: Container, since: date | None = None) -> list[str]:
+    """Create the records' month partitions due, and those from ``since``'s month on (PostgreSQL; nothing on
+    SQLite). Idempotent."""
+    today = c.clock().date()
     with c.db.writer.begin() as conn:
-        created = partitions.ensure(conn, c.clock().date(), c.settings.partition_months_ahead)
+        created = partitions.ensure(conn, today, c.settings.partition_months_ahead,
+                                    also=partitions.months_between(since, today) if since else ())
     if created:
         log.info("records partitions created: %s", ", ".join(created))
     return created

@@ -10,6 +10,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +100,18 @@ def cmd_db_partitions(args: argparse.Namespace) -> int:
     from zhichao.bootstrap import build_current
 
     c = build_current()
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since + "-01")
+        except ValueError:
+            raise InvalidInput("invalid_month", f"--from 须为 YYYY-MM 形式的月份，而不是 {args.since!r}") from None
+        if since > c.clock().date():
+            raise InvalidInput("month_in_future", "--from 的月份不能晚于本月（以后各月由每日任务提前创建）")
     if c.db.dialect != "postgresql":
         print("SQLite 数据库不分区，无需操作")
         return 0
-    created = ensure_partitions(c)
+    created = ensure_partitions(c, since)
     print(f"新建分区 {len(created)} 个" + (f"：{', '.join(created)}" if created else ""))
     with c.db.reader.connect() as conn:
         for p in partitions.partitions(conn):
@@ -154,9 +163,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from zhichao.simulation.mqtt_feed import PublishTotals
     from zhichao.simulation.run import simulate
 
     totals = simulate(args)
+    if isinstance(totals, PublishTotals):
+        t = totals
+        refused = f"，拒绝 {t.refused_messages} 条消息（{t.refused_records} 条记录）" if t.refused_messages else ""
+        print(f"已发布 {t.messages} 条消息（{t.records} 条记录），"
+              f"代理已确认 {t.acked_messages} 条消息（{t.acked_records} 条记录）{refused}")
+        return 1 if t.refused_messages else 0
     print(f"已发送 {totals.batches} 批：接收 {totals.accepted} 条，"
           f"重复 {totals.duplicates} 条，拒收 {totals.rejected} 条")
     return 0
@@ -320,8 +336,12 @@ def _user_parser(sub: Any) -> None:
 
 
 def _simulate_parser(sub: Any) -> None:
-    p = sub.add_parser("simulate", help="send realistic traffic to a server, or write it to the database")
+    p = sub.add_parser("simulate",
+                       help="send realistic traffic to a server or an MQTT broker, or write it to the database")
     p.add_argument("--url", help="server address, e.g. http://127.0.0.1:8000 (default: write to the database)")
+    p.add_argument("--mqtt", metavar="URL",
+                   help="publish to an MQTT broker instead, e.g. mqtt://127.0.0.1:1883 (QoS 1; with --tokens each "
+                        "station logs in with its id and token; docs/mqtt.md)")
     p.add_argument("--tokens", help="JSON file of station tokens (the demo writes demo-station-tokens.json)")
     p.add_argument("--hours", type=float, default=1.0, help="hours of traffic ending now (default 1)")
     p.add_argument("--seed", type=int, default=1)
@@ -526,8 +546,10 @@ def build_parser() -> argparse.ArgumentParser:
     backup_parsers(sub)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
-    db.add_parser("partitions", help="PostgreSQL: create the records' month partitions ahead, and list them"
-                  ).set_defaults(handler=cmd_db_partitions)
+    p = db.add_parser("partitions", help="PostgreSQL: create the records' month partitions ahead, and list them")
+    p.add_argument("--from", dest="since", metavar="YYYY-MM",
+                   help="also create every month from this one on (before importing a backlog of old records)")
+    p.set_defaults(handler=cmd_db_partitions)
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="check the hash chain; exit 1 if it was tampered with").set_defaults(
         handler=cmd_audit_verify)

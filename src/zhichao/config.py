@@ -12,12 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from zhichao.domain.errors import ZhichaoError
 
 ENV_PREFIX = "ZHICHAO_"
 
 
 def _doc(text: str) -> dict[str, str]:
     return {"doc": text}
+
+
+def _secret(text: str) -> dict[str, str]:
+    """A secret: also read from the file ``ZHICHAO_<NAME>_FILE`` names, left out of the settings' repr, and
+    masked in every log line (``zhichao.logs.remember_secrets``)."""
+    return {"doc": text, "secret": "yes"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +37,8 @@ class Settings:
     )
     database_url: str = field(
         default="",
-        metadata=_doc(
+        repr=False,
+        metadata=_secret(
             "SQLAlchemy URL of the database, e.g. `postgresql+psycopg://user@host/db`. "
             "Empty: the SQLite file `zhichao.sqlite3` in the data directory."
         ),
@@ -151,6 +161,18 @@ class Settings:
         metadata=_doc("Heartbeats from one station closer together than this (seconds) are refused with 429 and "
                       "counted, so a flood cannot load the database."),
     )
+    api_rate_per_token: float = field(
+        default=100.0,
+        metadata=_doc("Requests per second each bearer token (a user's API token, a station's token, the metrics "
+                      "token) may make on average; beyond it and the burst, 429 `rate_limited` with `Retry-After`. "
+                      "Counted in each process's memory: N web processes allow N times the rate. 0: no limit. "
+                      "The check API is left out (each partner's own rate)."),
+    )
+    api_burst_per_token: int = field(
+        default=1000,
+        metadata=_doc("Requests one bearer token may make at once before `ZHICHAO_API_RATE_PER_TOKEN` applies (the "
+                      "size of its token bucket)."),
+    )
     quality_sweep_s: int = field(
         default=900,
         metadata=_doc("How often the serving process summarises the stations' days and runs the data-quality "
@@ -227,8 +249,8 @@ class Settings:
         default="", metadata=_doc("S3-compatible endpoint, e.g. `http://minio:9000` (empty: AWS).")
     )
     s3_bucket: str = field(default="zhichao-evidence", metadata=_doc("Bucket for evidence files."))
-    s3_access_key: str = field(default="", metadata=_doc("Access key for the S3-compatible store."))
-    s3_secret_key: str = field(default="", metadata=_doc("Secret key for the S3-compatible store."))
+    s3_access_key: str = field(default="", repr=False, metadata=_secret("Access key for the S3-compatible store."))
+    s3_secret_key: str = field(default="", repr=False, metadata=_secret("Secret key for the S3-compatible store."))
     s3_region: str = field(default="us-east-1", metadata=_doc("Region name sent to the S3-compatible store."))
     max_image_bytes: int = field(default=8 * 1024 * 1024, metadata=_doc("Largest evidence image accepted, in bytes."))
     max_video_bytes: int = field(
@@ -258,7 +280,8 @@ class Settings:
     )
     payment_webhook_secret: str = field(
         default="",
-        metadata=_doc(
+        repr=False,
+        metadata=_secret(
             "Shared secret of the bank / e-payment notifications (HMAC-SHA256, docs/api.md). Empty: notifications "
             "are refused and payments are entered by finance only."
         ),
@@ -268,21 +291,24 @@ class Settings:
     )
     sms_gateway_url: str = field(
         default="",
-        metadata=_doc("URL the SMS gateway takes messages at (docs/notifications.md). Empty: SMS not configured; "
+        repr=False,
+        metadata=_secret("URL the SMS gateway takes messages at (docs/notifications.md). Empty: SMS not configured; "
                       "SMS notices wait, marked 通道未配置."),
     )
     sms_gateway_secret: str = field(
-        default="", metadata=_doc("Shared secret for the `X-Signature` HMAC-SHA256 of each SMS request.")
+        default="", repr=False, metadata=_secret("Shared secret for the `X-Signature` HMAC-SHA256 of each SMS request.")
     )
     sms_sign_name: str = field(
         default="绍兴市交通运输局", metadata=_doc("SMS signature (短信签名) the gateway puts before each text.")
     )
     dingtalk_webhook_url: str = field(
         default="",
-        metadata=_doc("DingTalk custom robot webhook URL (with its `access_token`). Empty: DingTalk not configured."),
+        repr=False,
+        metadata=_secret("DingTalk custom robot webhook URL (with its `access_token`). Empty: DingTalk not "
+                         "configured."),
     )
     dingtalk_secret: str = field(
-        default="", metadata=_doc("The robot's 加签 secret (`SEC…`); empty: requests are not signed.")
+        default="", repr=False, metadata=_secret("The robot's 加签 secret (`SEC…`); empty: requests are not signed.")
     )
     smtp_host: str = field(
         default="", metadata=_doc("SMTP relay host for e-mail notices. Empty: e-mail not configured.")
@@ -341,7 +367,8 @@ class Settings:
     )
     metrics_token: str = field(
         default="",
-        metadata=_doc("Bearer token with which Prometheus may read `GET /metrics`. Empty: only admins and direct "
+        repr=False,
+        metadata=_secret("Bearer token with which Prometheus may read `GET /metrics`. Empty: only admins and direct "
                       "(not proxied) requests from the same machine may read it."),
     )
     log_format: str = field(
@@ -354,7 +381,8 @@ class Settings:
     port: int = field(default=8000, metadata=_doc("Port `zhichao serve` listens on."))
     mqtt_url: str = field(
         default="mqtt://127.0.0.1:1883",
-        metadata=_doc("Broker the MQTT ingest workers consume (`zhichao ingest-mqtt`), as "
+        repr=False,
+        metadata=_secret("Broker the MQTT ingest workers consume (`zhichao ingest-mqtt`), as "
                       "`mqtt://username:password@host:port` (docs/mqtt.md)."),
     )
     mqtt_share_group: str = field(
@@ -381,9 +409,20 @@ class Settings:
         metadata=_doc("Most messages in one flush; the broker is asked to keep at most twice this many "
                       "unacknowledged messages on the way to each worker."),
     )
+    mqtt_metrics_port: int = field(
+        default=0,
+        metadata=_doc("First port of the ingest workers' Prometheus metrics (`GET /metrics` with no access check): "
+                      "worker N listens on this port + N at `ZHICHAO_MQTT_METRICS_HOST`. 0: not served "
+                      "(docs/monitoring.md)."),
+    )
+    mqtt_metrics_host: str = field(
+        default="127.0.0.1",
+        metadata=_doc("Address the ingest workers' metrics ports listen on; keep it private (Prometheus only)."),
+    )
     mqtt_auth_secret: str = field(
         default="",
-        metadata=_doc("Shared secret the broker sends in the `X-Zhichao-Mqtt-Secret` header when it calls "
+        repr=False,
+        metadata=_secret("Shared secret the broker sends in the `X-Zhichao-Mqtt-Secret` header when it calls "
                       "`POST /api/v1/mqtt/auth` and `/acl` (EMQX HTTP authentication and authorization). Empty: "
                       "those endpoints answer 404."),
     )
@@ -394,7 +433,8 @@ class Settings:
     )
     mqtt_worker_password: str = field(
         default="",
-        metadata=_doc("Broker password of the ingest workers' account. Empty: the account is refused by the "
+        repr=False,
+        metadata=_secret("Broker password of the ingest workers' account. Empty: the account is refused by the "
                       "broker-auth endpoints, and `zhichao mqtt-passwords` refuses to write it."),
     )
 
@@ -404,12 +444,34 @@ class Settings:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'zhichao.sqlite3').resolve()}"
 
+    def secret_values(self) -> list[str]:
+        """What must never appear in a log line: each secret's value, and of a URL its password and query values
+        (the rest of ``postgresql://user:pw@db/zhichao`` is not secret and stays readable)."""
+        found: list[str] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not f.metadata.get("secret") or not value:
+                continue
+            if "://" not in value:
+                found.append(value)
+                continue
+            parts = urlsplit(value)
+            found += [parts.password or "", unquote(parts.password or ""), *(v for _, v in parse_qsl(parts.query))]
+        return [v for v in found if v]
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
-class SettingsError(ValueError):
-    """A ``ZHICHAO_*`` variable holds a value of the wrong shape."""
+class SettingsError(ZhichaoError, ValueError):
+    """A ``ZHICHAO_*`` variable holds a value of the wrong shape, or a secret's file cannot be used. The commands
+    print it as ``错误 [code]: message`` and exit with status 2; the message names the variable (and a secret's
+    file by its path, never its content)."""
+
+    code = "invalid_setting"
+
+    def __init__(self, message: str, code: str | None = None, details: object = None) -> None:
+        super().__init__(code, message, details)
 
 
 def _convert(name: str, raw: str, default: object) -> object:
@@ -442,7 +504,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     defaults = Settings()
     values: dict[str, Any] = {}
     for f in fields(Settings):
-        raw = env.get(ENV_PREFIX + f.name.upper())
+        raw = _raw(env, f.name, bool(f.metadata.get("secret")))
         if raw is not None:
             values[f.name] = _convert(f.name, raw, getattr(defaults, f.name))
     settings = replace(defaults, **values)
@@ -452,15 +514,53 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     line = settings.kpi_overload_line_pct
     if line % 10 or not 0 <= line <= 100:
         raise SettingsError(f"{ENV_PREFIX}KPI_OVERLOAD_LINE_PCT must be 0 or a multiple of 10 up to 100, not {line}")
+    if settings.api_rate_per_token < 0 or (settings.api_rate_per_token > 0 and settings.api_burst_per_token < 1):
+        raise SettingsError(f"{ENV_PREFIX}API_RATE_PER_TOKEN must be 0 (off) or above, with "
+                            f"{ENV_PREFIX}API_BURST_PER_TOKEN at least 1")
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"{ENV_PREFIX}LOG_FORMAT must be text or json, not {settings.log_format!r}")
     if not 0 <= settings.partition_months_ahead <= 24:
         raise SettingsError(f"{ENV_PREFIX}PARTITION_MONTHS_AHEAD must be 0–24, not {settings.partition_months_ahead}")
+    if not 0 <= settings.mqtt_metrics_port <= 65_535:
+        raise SettingsError(f"{ENV_PREFIX}MQTT_METRICS_PORT must be 0–65535, not {settings.mqtt_metrics_port}")
     if settings.db_pool_size < 1:
         raise SettingsError(f"{ENV_PREFIX}DB_POOL_SIZE must be at least 1, not {settings.db_pool_size}")
+    from zhichao.logs import remember_secrets
+
+    remember_secrets(settings.secret_values())
     return settings
 
 
 def documented_settings() -> list[tuple[str, str]]:
     """(environment variable, documentation) for every setting."""
     return [(ENV_PREFIX + f.name.upper(), f.metadata["doc"]) for f in fields(Settings)]
+
+
+FILE_SUFFIX = "_FILE"
+
+
+def _raw(env: Mapping[str, str], name: str, secret: bool) -> str | None:
+    """The setting's text: its variable, or for a secret the content of the file ``ZHICHAO_<NAME>_FILE`` names
+    (Docker and Kubernetes secrets), without its trailing line break. Both at once are refused."""
+    variable = ENV_PREFIX + name.upper()
+    path = env.get(variable + FILE_SUFFIX)
+    if path is None:
+        return env.get(variable)
+    if not secret:
+        raise SettingsError(f"{variable}{FILE_SUFFIX}：只有密钥类设置（{', '.join(secret_settings())}）可以从文件读取，"
+                            f"请直接设置 {variable}", "setting_file_not_secret", {"variable": variable + FILE_SUFFIX})
+    if variable in env:
+        raise SettingsError(f"{variable} 与 {variable}{FILE_SUFFIX} 不能同时设置，请只保留其中一个",
+                            "secret_file_conflict", {"variables": [variable, variable + FILE_SUFFIX]})
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "不是 UTF-8 文本"
+        raise SettingsError(f"无法读取 {variable}{FILE_SUFFIX} 指定的文件 {path}：{reason}", "secret_file_unreadable",
+                            {"variable": variable + FILE_SUFFIX, "path": path}) from None
+    return text.rstrip("\r\n")
+
+
+def secret_settings() -> list[str]:
+    """The environment variables of the secrets, each of which may also be given as ``<NAME>_FILE``."""
+    return [ENV_PREFIX + f.name.upper() for f in fields(Settings) if f.metadata.get("secret")]

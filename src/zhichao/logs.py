@@ -4,7 +4,9 @@
 ``message``, the record's extra fields (``log.info("…", extra={"station_id": …})``) and ``exc_info``.
 Whatever the format, ``SecretFilter`` masks bearer tokens, the platform's own tokens, ``Authorization``
 values, passwords and secrets written as ``key=value`` or ``"key": "value"``, and passwords in URLs, in
-the message, its arguments and the extra fields, before any handler formats them.
+the message, its arguments and the extra fields, before any handler formats them. Those are patterns; the
+secrets the settings hold (from ``ZHICHAO_*`` or from ``ZHICHAO_*_FILE`` files) are also masked by value,
+whatever their shape and wherever they appear (``remember_secrets``, called by ``load_settings``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import json
 import logging
 import re
 import sys
+import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -38,7 +42,50 @@ QUIET = ("weasyprint", "fontTools", "alembic.runtime.plugins")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+# Shorter values would mask ordinary words; the patterns above still cover a short secret in its usual places.
+MIN_SECRET_CHARS = 4
+
+
+class _KnownSecrets:
+    """The exact values to mask, as one alternation (longest first, so a secret containing another goes whole)."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+        self.pattern: re.Pattern[str] | None = None
+        self.lock = threading.Lock()
+
+    def add(self, values: Iterable[str]) -> None:
+        forms = {form for v in values if len(v) >= MIN_SECRET_CHARS
+                 for form in (v, repr(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1])}
+        with self.lock:
+            if forms <= self.values:
+                return
+            self.values |= forms
+            ordered = sorted(self.values, key=len, reverse=True)
+            self.pattern = re.compile("|".join(map(re.escape, ordered)))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values, self.pattern = set(), None
+
+
+_KNOWN = _KnownSecrets()
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Mask these values wherever they appear from now on: as they are, as ``repr`` and JSON write them."""
+    _KNOWN.add(values)
+
+
+def forget_secrets() -> None:
+    """Forget the values ``remember_secrets`` was given (for tests)."""
+    _KNOWN.clear()
+
+
 def mask(text: str) -> str:
+    known = _KNOWN.pattern
+    if known is not None:
+        text = known.sub(MASK, text)
     for pattern, replace in _PATTERNS:
         text = pattern.sub(replace, text)
     return text
@@ -51,7 +98,11 @@ def _masked(name: str, value: object) -> object:
         return mask(value)
     if isinstance(value, dict):
         return {k: _masked(str(k), v) for k, v in value.items()}
-    return value
+    if isinstance(value, list | tuple):
+        return [_masked(name, v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return mask(str(value))  # an object in the extras is written as its text: masked as text
 
 
 class SecretFilter(logging.Filter):
@@ -85,6 +136,10 @@ class JsonFormatter(logging.Formatter):
 class _MaskingTextFormatter(logging.Formatter):
     def formatException(self, ei: Any) -> str:  # noqa: N802 — the logging API's name
         return mask(super().formatException(ei))
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The record caches its traceback's text for every handler: another handler may have written it unmasked.
+        return mask(super().format(record))
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):

@@ -14,8 +14,12 @@ import socket
 import threading
 from types import FrameType
 
+from prometheus_client import REGISTRY, start_http_server
+
+from zhichao.adapters.metrics import WorkerCollector
 from zhichao.adapters.mqtt import BrokerConfig, FlushPolicy, IngestWorker, broker_address
 from zhichao.config import Settings, load_settings
+from zhichao.logs import configure
 from zhichao.services.mqtt_ingest import SUBSCRIPTION, ingest_flush
 
 log = logging.getLogger("zhichao.mqtt")
@@ -32,11 +36,33 @@ def broker_config(settings: Settings, index: int) -> BrokerConfig:
                         f"$share/{settings.mqtt_share_group}/{SUBSCRIPTION}", settings.mqtt_session_expiry_s)
 
 
+class _WorkerTag(logging.Filter):
+    """Each line says which worker wrote it: ``worker`` in JSON, ``[worker-N]`` before the text message."""
+
+    def __init__(self, index: int, text: bool) -> None:
+        super().__init__()
+        self.index, self.text = index, text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.text:
+            record.msg = f"[worker-{self.index}] {record.getMessage()}"
+            record.args = None
+        else:
+            record.worker = self.index
+        return True
+
+
+def serve_metrics(collector: WorkerCollector, host: str, port: int) -> None:
+    """This process's metrics (its ingest counters, the worker's state, the process's own) on ``host:port``."""
+    REGISTRY.register(collector)
+    start_http_server(port, addr=host, registry=REGISTRY)
+    log.info("metrics on http://%s:%d/metrics", host, port)
+
+
 def run_worker(index: int) -> None:
     """One worker in this process, until SIGTERM or SIGINT."""
     from zhichao.bootstrap import build
 
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s worker-{index} %(name)s: %(message)s")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -46,11 +72,15 @@ def run_worker(index: int) -> None:
     signal.signal(signal.SIGINT, on_signal)
     c = build()
     s = c.settings
+    # secrets masked, text or JSON as the serving processes
+    configure(s.log_format).addFilter(_WorkerTag(index, text=s.log_format == "text"))
     policy = FlushPolicy(s.mqtt_flush_ms / 1000, s.mqtt_flush_max_messages)
     store, ingest_policy = c.ingest_store, c.ingest_policy
     worker = IngestWorker(broker_config(s, index),
                           lambda messages: ingest_flush(store, messages, now=c.clock(), policy=ingest_policy),
                           policy, stop)
+    if s.mqtt_metrics_port:
+        serve_metrics(WorkerCollector(worker, index), s.mqtt_metrics_host, s.mqtt_metrics_port + index)
     try:
         worker.run()
     finally:

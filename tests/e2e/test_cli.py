@@ -148,3 +148,15 @@ def test_db_partitions_creates_the_months_ahead_and_lists_them(settings: Setting
     assert listed[-1] == "records_default" and len(listed) >= 5  # this month, three ahead, the default
     again = run(settings, "db", "partitions")
     assert again.stdout.splitlines()[0] == "新建分区 0 个"
+
+
+def test_db_partitions_from_a_past_month_creates_each_month_since(settings: Settings) -> None:
+    bad = run(settings, "db", "partitions", "--from", "2025-13")
+    assert bad.returncode == 2 and "invalid_month" in bad.stderr
+    future = run(settings, "db", "partitions", "--from", "2999-01")
+    assert future.returncode == 2 and "month_in_future" in future.stderr
+    done = run(settings, "db", "partitions", "--from", "2024-11")
+    assert done.returncode == 0, done.stderr
+    if settings.database_url:
+        listed = {line.split("\t")[0] for line in done.stdout.splitlines()[1:]}
+        assert {"records_2024_11", "records_2024_12", "records_2025_06"} <= listed

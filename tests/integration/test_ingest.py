@@ -176,3 +176,21 @@ def test_counters_split_by_hour_axle_count_and_band(container: Container) -> Non
     hours = [(r[0] - container.clock()).total_seconds() / 3600 for r in rows]
     assert [(h, r[1], r[2], r[3]) for h, r in zip(hours, rows, strict=True)] == [
         (-2.0, 6, 2, 1), (-1.0, 2, -1, 1), (-1.0, 6, 2, 1)]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("plate", "浙D\u00001234"), ("plate", "浙D1234\n"), ("direction", "往\u0000杭州"), ("station_id", "S\u00001"),
+    ("record_id", "r\u0000"), ("flags", ["ok", "bad\u0007"]),
+    ("images", [{"kind": "plate", "sha256": "a" * 64, "content_type": "image/jpeg\u0000"}]),
+])
+def test_a_control_character_in_free_text_refuses_that_record_only(container: Container, field: str,
+                                                                   value: Any) -> None:
+    # PostgreSQL cannot store NUL: a record holding one must be refused with its field, not fail the batch
+    station(container)
+    answer = ingest(container, body({**record("bad"), field: value}, light("good")))
+
+    assert answer["accepted"] == 1 and answer["duplicates"] == 0
+    assert [(r["index"], [e["field"].split(".")[0].split("[")[0] for e in r["errors"]]) for r in answer["rejected"]] \
+        == [(0, [field])]
+    assert stored_count(container) == 1
+    assert scalar(container, select(func.count()).select_from(rejected_input)) == 1

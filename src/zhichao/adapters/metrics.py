@@ -13,10 +13,11 @@ import logging
 from collections.abc import Iterator
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from zhichao.adapters.db.metrics import SqlBacklog
+from zhichao.adapters.mqtt import IngestWorker
 from zhichao.services.alerts import AlertEngine
 from zhichao.services.ingest import BatchResult
 
@@ -91,3 +92,29 @@ class ProcessMetrics:
 
     def render(self) -> bytes:
         return generate_latest(REGISTRY) + generate_latest(self.scraped)
+
+
+class WorkerCollector(Collector):
+    """An MQTT ingest worker's state, read when Prometheus scrapes the worker's own port."""
+
+    def __init__(self, worker: IngestWorker, index: int) -> None:
+        self.worker, self.index = worker, str(index)
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        w, labels = self.worker, [self.index]
+        for family, name, doc, value in (
+            (GaugeMetricFamily, "zhichao_mqtt_connected", "1 while the worker is connected to the broker.",
+             1.0 if w.connected else 0.0),
+            (GaugeMetricFamily, "zhichao_mqtt_queue_depth", "Messages received and not yet taken into a flush.",
+             float(w.queue_depth())),
+            (GaugeMetricFamily, "zhichao_mqtt_worker_lag_seconds",
+             "How long the oldest message the worker holds unacknowledged has waited (0: none).", w.lag_s()),
+            (CounterMetricFamily, "zhichao_mqtt_messages", "Messages stored and acknowledged (or refused whole).",
+             float(w.flushed_messages)),
+            (CounterMetricFamily, "zhichao_mqtt_flush_failures",
+             "Flushes that failed (nothing acknowledged; the worker reconnects and the broker delivers again).",
+             float(w.failed_flushes)),
+        ):
+            metric = family(name, doc, labels=["worker"])
+            metric.add_metric(labels, value)
+            yield metric

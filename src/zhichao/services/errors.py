@@ -8,7 +8,8 @@
         ├── PermissionDenied      → 403       authenticated, but not allowed
         ├── NotFound              → 404
         ├── Conflict              → 409       the data already says otherwise
-        └── PayloadTooLarge       → 413
+        ├── PayloadTooLarge       → 413
+        └── InsufficientStorage   → 507       the store has no room left; nothing of the request was kept
 """
 
 from __future__ import annotations
@@ -56,3 +57,7 @@ class Conflict(ServiceError):
 
 class PayloadTooLarge(ServiceError):
     status = 413
+
+
+class InsufficientStorage(ServiceError):
+    status = 507

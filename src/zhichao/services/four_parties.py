@@ -125,12 +125,26 @@ def _vehicle_parties(ctx: SanctionContext, registries: RegistryReader, vehicle: 
 
 
 
+def _owner_shown(vehicle: Mapping[str, Any], viewer_role: str) -> dict[str, Any]:
+    """A vehicle's registry row with its owner's name and number masked as ``viewer_role`` may see them."""
+    if not vehicle.get("owner_name") and not vehicle.get("owner_id"):
+        return dict(vehicle)
+    view = masked({"role": OWNER, "name": vehicle.get("owner_name"), "id_number": vehicle.get("owner_id")},
+                  viewer_role)
+    return {**vehicle, "owner_name": view["name"], "owner_id": view.get("id_number")}
+
+
 def shown_to(page: Mapping[str, Any], viewer_role: str) -> dict[str, Any]:
     """The page as ``viewer_role`` may read it over the API: the drivers' keys (identity numbers) masked
-    like their numbers for roles that do not prepare cases. (The console masks as it renders.)"""
+    like their numbers, and the owners of the vehicle and of an enterprise's fleet masked, for roles that do
+    not prepare cases. (The console masks as it renders.)"""
     out = dict(page)
     if viewer_role in FULL_VIEW_ROLES:
         return out
+    if out.get("kind") == VEHICLE and out.get("entry"):
+        out["entry"] = _owner_shown(out["entry"], viewer_role)
+    if "fleet" in out:
+        out["fleet"] = [_owner_shown(v, viewer_role) for v in out["fleet"]]
     if "parties" in out:
         out["parties"] = {kind: [{**p, "key": p.get("id_number")} if kind == DRIVER else p for p in found]
                           for kind, found in out["parties"].items()}

@@ -182,7 +182,9 @@ def _record_id_of(raw: bytes) -> str | None:
     except msgspec.DecodeError:
         return None
     rid = value.get("record_id") if isinstance(value, dict) else None
-    return rid[:64] if isinstance(rid, str) else None
+    # echoed in the answer and kept as a column; a control character (NUL cannot be stored) is dropped, the raw
+    # bytes keep it
+    return "".join(ch for ch in rid[:64] if ch.isprintable()) if isinstance(rid, str) else None
 
 
 @dataclass(slots=True)

@@ -28,26 +28,29 @@ ImageKind = Literal["plate", "front", "side", "rear", "overview"]
 MAX_KG = 1_000_000
 MAX_MM = 100_000
 Kilograms = Annotated[int, Meta(ge=0, le=MAX_KG)]
+# Free text may hold no control character (U+0000–U+001F, U+007F): none belongs in a plate, a direction or a
+# content type, and PostgreSQL cannot store NUL at all (one would fail the whole batch in the database).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*\Z"
 Millimetres = Annotated[int, Meta(ge=0, le=MAX_MM)]
 
 
 class WireImage(Struct, frozen=True):
     kind: ImageKind
     sha256: Annotated[str, Meta(pattern=SHA256_PATTERN)]
-    content_type: Annotated[str, Meta(max_length=64)]
+    content_type: Annotated[str, Meta(max_length=64, pattern=PRINTABLE)]
 
 
 class WireVideo(Struct, frozen=True):
     sha256: Annotated[str, Meta(pattern=SHA256_PATTERN)]
-    content_type: Annotated[str, Meta(max_length=64)]
+    content_type: Annotated[str, Meta(max_length=64, pattern=PRINTABLE)]
 
 
 class WireRecord(Struct, frozen=True):
     record_id: Annotated[str, Meta(pattern=RECORD_ID_PATTERN)]
-    station_id: Annotated[str, Meta(min_length=1, max_length=32)]
+    station_id: Annotated[str, Meta(min_length=1, max_length=32, pattern=PRINTABLE)]
     lane: Annotated[int, Meta(ge=1, le=16)]
     captured_at: Annotated[datetime, Meta(tz=True)]
-    plate: Annotated[str, Meta(max_length=16)]
+    plate: Annotated[str, Meta(max_length=16, pattern=PRINTABLE)]
     speed_kmh: Annotated[float, Meta(ge=0, le=200)]
     axle_count: Annotated[int, Meta(ge=2, le=12)]
     axle_weights_kg: Annotated[list[Kilograms], Meta(min_length=2, max_length=12)]
@@ -61,10 +64,10 @@ class WireRecord(Struct, frozen=True):
     length_mm: Millimetres | None = None
     width_mm: Millimetres | None = None
     height_mm: Millimetres | None = None
-    direction: Annotated[str, Meta(max_length=32)] | None = None
+    direction: Annotated[str, Meta(max_length=32, pattern=PRINTABLE)] | None = None
     images: Annotated[list[WireImage], Meta(max_length=8)] | None = None
     video: WireVideo | None = None
-    flags: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=16)] | None = None
+    flags: Annotated[list[Annotated[str, Meta(max_length=64, pattern=PRINTABLE)]], Meta(max_length=16)] | None = None
 
 
 _record_decoder = msgspec.json.Decoder(WireRecord)
@@ -80,10 +83,10 @@ REQUIRED = (
 # What each field must look like, in the words a station integrator reads (contract §1).
 FIELD_RULES: dict[str, str] = {
     "record_id": "必须是 1–64 位字母、数字或 . _ : - 组成的字符串",
-    "station_id": "必须是 1–32 个字符的字符串",
+    "station_id": "必须是 1–32 个字符的字符串，不含控制字符",
     "lane": "必须是 1–16 的整数",
     "captured_at": "必须是带时区偏移的 RFC 3339 时间，如 2026-11-26T08:30:00+08:00",
-    "plate": "必须是字符串（未识别时为空字符串），最多 16 个字符",
+    "plate": "必须是字符串（未识别时为空字符串），最多 16 个字符，不含控制字符",
     "plate_color": "必须是 blue、yellow、black、white、green、yellow_green、unknown 之一",
     "plate_confidence": "必须是 0–1 之间的数",
     "speed_kmh": "必须是 0–200 之间的数（km/h）",
@@ -97,10 +100,11 @@ FIELD_RULES: dict[str, str] = {
     "length_mm": "必须是 0–100000 的整数（mm）",
     "width_mm": "必须是 0–100000 的整数（mm）",
     "height_mm": "必须是 0–100000 的整数（mm）",
-    "direction": "必须是最多 32 个字符的字符串",
-    "images": "最多 8 项，每项含 kind（plate/front/side/rear/overview）、sha256（64 位小写十六进制）、content_type",
-    "video": "必须含 sha256（64 位小写十六进制）与 content_type",
-    "flags": "最多 16 个字符串，每个最多 64 个字符",
+    "direction": "必须是最多 32 个字符的字符串，不含控制字符",
+    "images": ("最多 8 项，每项含 kind（plate/front/side/rear/overview）、sha256（64 位小写十六进制）、"
+               "content_type（不含控制字符）"),
+    "video": "必须含 sha256（64 位小写十六进制）与 content_type（不含控制字符）",
+    "flags": "最多 16 个字符串，每个最多 64 个字符，不含控制字符",
 }
 
 

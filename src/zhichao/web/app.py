@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -13,7 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhichao.bootstrap import Container
 from zhichao.domain.errors import ZhichaoError
-from zhichao.web import csrf, metrics
+from zhichao.domain.token_bucket import Rate
+from zhichao.web import csrf, metrics, request_checks
 from zhichao.web.alert_stream import AlertHub
 from zhichao.web.api import (
     accidents,
@@ -59,18 +61,29 @@ from zhichao.web.console import (
     transfer_pages,
     watch_pages,
 )
-from zhichao.web.errors import status_of
+from zhichao.web.errors import (
+    DATABASE_ERROR,
+    DATABASE_RETRY_AFTER_S,
+    DATABASE_UNAVAILABLE,
+    DATABASE_UNAVAILABLE_MESSAGE,
+    database_unavailable,
+    status_of,
+)
 from zhichao.web.login_throttle import LoginThrottle
 from zhichao.web.rate_limit import HeartbeatFastPath, HeartbeatGate, RateLimiter
 from zhichao.web.security_headers import SecurityHeaders
+from zhichao.web.token_limit import TokenLimiter, TokenRateLimit
 
+log = logging.getLogger("zhichao.web")
 STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 _HTTP_MESSAGES = {401: "需要登录", 403: "无权访问", 404: "找不到该地址", 405: "不支持该请求方法"}
 
 
-def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+def _error(status: int, code: str, message: str, details: object = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status,
+                        headers=headers)
 
 
 def _wants_page(request: Request) -> bool:
@@ -84,6 +97,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_page(request):
             return pages.error_page(request, status, exc.message)
         return _error(status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(DATABASE_ERROR)
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if request_checks.holds_nul(exc):  # a NUL in a body or form: nothing was stored
+            if _wants_page(request):
+                return pages.error_page(request, 400, request_checks.NUL_MESSAGE)
+            return _error(400, request_checks.NUL_CODE, request_checks.NUL_MESSAGE)
+        if not database_unavailable(exc):
+            raise exc  # a fault of ours: the server's 500, with its traceback in the log
+        log.warning("database unavailable, answered 503: %s", getattr(exc, "orig", exc))
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+        if _wants_page(request):
+            page = pages.error_page(request, 503, DATABASE_UNAVAILABLE_MESSAGE, anonymous=True)
+            page.headers.update(headers)
+            return page
+        return _error(503, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -108,7 +137,7 @@ def create_app(container: Container) -> FastAPI:
         description="公开接口见 contract/API.md：站点上传过车记录、查询、车辆核查。",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(csrf.same_origin)],
+        dependencies=[Depends(csrf.same_origin), Depends(request_checks.no_nul_character)],
     )
     app.state.container = container
     app.state.owner_limiter = RateLimiter(container.settings.owner_lookups_per_minute)
@@ -120,6 +149,9 @@ def create_app(container: Container) -> FastAPI:
     app.state.heartbeat_gate = HeartbeatGate(container.settings.heartbeat_min_interval_s,
                                              lambda: container.clock().timestamp())
     app.add_middleware(HeartbeatFastPath, gate=app.state.heartbeat_gate)
+    app.state.token_limiter = (TokenLimiter(Rate(s.api_rate_per_token, s.api_burst_per_token))
+                               if s.api_rate_per_token > 0 else None)
+    app.add_middleware(TokenRateLimit, limiter=app.state.token_limiter)  # inside SecurityHeaders: its 429s get them
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from zhichao.bootstrap import Container
+from zhichao.services import personal_data
 from zhichao.services.auth import bearer_token, require_role, user_for_session, user_for_token
 from zhichao.services.errors import NotAuthenticated, PayloadTooLarge
 from zhichao.services.ports import User
@@ -32,6 +35,15 @@ def user_with_role(request: Request, roles: frozenset[str]) -> User:
     if user is None:
         raise NotAuthenticated("login_required", "请先登录或提供 API 令牌")
     return require_role(user, roles)
+
+
+def log_personal_read(request: Request, user: User, channel: str, subject: str, shown: Sequence[str]) -> None:
+    """The audit entry ``personal_data.read`` for what ``user`` is about to be shown (nothing when ``shown`` is
+    empty); 503 ``audit_unavailable`` when it cannot be written, before anything is sent
+    (services/personal_data.py)."""
+    c = container(request)
+    personal_data.log_read(c.audit, user, channel=channel, subject=subject, shown=shown, now=c.clock(),
+                           origin=request.client.host if request.client else "unknown")
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -116,12 +116,13 @@ class HeartbeatFastPath:
                 try:
                     self.gate.check(match.group(1))
                 except TooManyRequests as exc:
-                    await _send_error(send, 429, exc)
+                    await send_error(send, 429, exc)
                     return
         await self.app(scope, receive, send)
 
 
-async def _send_error(send: Any, status: int, exc: TooManyRequests) -> None:
+async def send_error(send: Any, status: int, exc: TooManyRequests) -> None:
+    """Answer a raw ASGI request with ``exc`` in the API's error format, before any route ran."""
     body = json.dumps({"error": {"code": exc.code, "message": exc.message, "details": exc.details}},
                       ensure_ascii=False).encode()
     details = exc.details if isinstance(exc.details, dict) else {}

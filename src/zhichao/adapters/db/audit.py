@@ -66,6 +66,12 @@ class SqlAuditLog:
                 return
             after_seq = rows[-1].seq
 
+    def record(self, *, at: datetime, actor: str, origin: str, action: str, subject: str,
+               details: Mapping[str, Any]) -> None:
+        """Append one entry in a transaction of its own (a read's entry: the read itself writes nothing)."""
+        with self._db.writer.begin() as conn:
+            append(conn, at=at, actor=actor, origin=origin, action=action, subject=subject, details=details)
+
     def for_subject(self, subject: str) -> list[AuditEntry]:
         query = select(audit_log).where(audit_log.c.subject == subject).order_by(audit_log.c.seq)
         with self._db.reader.connect() as conn:

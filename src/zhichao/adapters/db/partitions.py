@@ -41,6 +41,15 @@ def add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def months_between(first: date, last: date) -> list[date]:
+    """The first days of the months from ``first``'s to ``last``'s, both included."""
+    months, month = [], first_of_month(first)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
 def partition_name(month: date) -> str:
     return f"{PARENT}_{month:%Y_%m}"
 

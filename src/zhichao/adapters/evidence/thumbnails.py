@@ -12,12 +12,16 @@ limit, its ``DecompressionBombError`` turned into the domain's ``too_many_pixels
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from zhichao.adapters.evidence.port import EvidenceStore
 from zhichao.domain.evidence import MP4, EvidenceLimits, InvalidEvidence, sniff
+from zhichao.services.errors import InsufficientStorage
+
+log = logging.getLogger("zhichao.evidence")
 
 THUMBNAIL_SIDE = 320
 THUMBNAIL_QUALITY = 80
@@ -67,5 +71,8 @@ def thumbnail_for(store: EvidenceStore, sha256: str) -> bytes | None:
     if sniff(data) == MP4:
         return None
     thumbnail = make_thumbnail(data)
-    store.put_derived(name, thumbnail, "image/jpeg")
+    try:
+        store.put_derived(name, thumbnail, "image/jpeg")
+    except InsufficientStorage:  # a cache only: served uncached, made again on the next request
+        log.warning("thumbnail of %s not cached: the evidence store is full", sha256)
     return thumbnail

@@ -15,14 +15,14 @@ from zhichao.domain.attachments import MAX_ATTACHMENT_BYTES
 from zhichao.domain.cases import ACTIONS, ROLE_ACTIONS
 from zhichao.services import case_attachments as attachment_service
 from zhichao.services import cases as case_service
-from zhichao.services import party_import
+from zhichao.services import party_import, personal_data
 from zhichao.services import payments as payment_service
 from zhichao.services import transfers as transfer_service
 from zhichao.services.errors import InvalidInput, NotFound
 from zhichao.services.ports import CaseQuery
 from zhichao.services.registers import csv_text
 from zhichao.web.api.params import RowId
-from zhichao.web.deps import container, read_body, read_form_file, user_with_role
+from zhichao.web.deps import container, log_personal_read, read_body, read_form_file, user_with_role
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases (案件)"])
 # Reviewers act on records, not cases, and partners only call the check API: both are refused (403).
@@ -93,7 +93,10 @@ def list_cases(request: Request, state: str | None = None, plate: str | None = N
 def detail(case_id: RowId, request: Request) -> dict[str, Any]:
     user = user_with_role(request, VIEW_ROLES)
     c = container(request)
-    return case_service.case_detail(c.cases, case_id, user.role, c.clock().astimezone(c.cases.tz).date())
+    found = case_service.case_detail(c.cases, case_id, user.role, c.clock().astimezone(c.cases.tz).date())
+    log_personal_read(request, user, "api", f"case:{case_id}",
+                      personal_data.case_file_shown(found["parties"], user.role))
+    return found
 
 
 @router.post("/{case_id}/actions", summary="案件处理操作")
@@ -136,8 +139,10 @@ async def upload_attachment(case_id: RowId, request: Request) -> dict[str, Any]:
 
 @router.get("/{case_id}/attachments/{attachment_id}", summary="下载案件附件（陈述申辩书）")
 def attachment(case_id: RowId, attachment_id: RowId, request: Request) -> Response:
-    user_with_role(request, VIEW_ROLES)
+    user = user_with_role(request, VIEW_ROLES)
     found, data = attachment_service.attachment_of(container(request).cases, case_id, attachment_id)
+    # the party's own statement: their name, number and address, whatever the reader's role
+    log_personal_read(request, user, "export", f"case:{case_id}", [f"attachment:{attachment_id}"])
     return file_response(data, found["content_type"], found["filename"], f"attachment-{attachment_id}")
 
 
@@ -148,12 +153,15 @@ class OutcomeBody(BaseModel):
 
 @router.get("/{case_id}/documents/{document_id}", summary="案件文书（PDF）")
 def document(case_id: RowId, document_id: RowId, request: Request) -> Response:
-    user_with_role(request, VIEW_ROLES)
+    user = user_with_role(request, VIEW_ROLES)
     c = container(request)
     found = c.cases.repo.document(document_id)
     if found is None or found["case_id"] != case_id:
         raise NotFound("document_not_found", f"案件 {case_id} 没有编号为 {document_id} 的文书")
-    return Response(c.evidence.store.get(found["sha256"]), media_type="application/pdf",
+    data = c.evidence.store.get(found["sha256"])
+    # a document names its party in full (it is served to them), whatever the reader's role
+    log_personal_read(request, user, "export", f"case:{case_id}", [f"document:{document_id}"])
+    return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": f"inline; filename=document-{document_id}.pdf"})
 
 
@@ -162,6 +170,7 @@ def transfer_package(case_id: RowId, request: Request) -> Response:
     user = user_with_role(request, VIEW_ROLES)
     c = container(request)
     package = transfer_service.transfer_package(c.cases, c.packages, case_id, now=c.clock(), requested_by=user)
+    log_personal_read(request, user, "export", f"case:{case_id}", ["transfer_package"])
     return Response(package, media_type="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=transfer-{case_id}.zip"})
 

@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from zhichao.domain.registries import KINDS
-from zhichao.services import four_parties, registries, sanctions
+from zhichao.services import four_parties, personal_data, registries, sanctions
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput
 from zhichao.services.registers import csv_text
 from zhichao.web.api.owner import client_of
 from zhichao.web.api.params import RowId
-from zhichao.web.deps import container, read_body, user_with_role
+from zhichao.web.deps import container, log_personal_read, read_body, user_with_role
 
 router = APIRouter(prefix="/api/v1", tags=["joint punishment (一超四罚)"])
 IMPORT_ROLES = frozenset({"officer", "legal", "leader", "admin"})
@@ -34,6 +34,7 @@ def list_sanctions(request: Request, state: str | None = None, kind: str | None 
     user = user_with_role(request, READ_ROLES)
     c = container(request)
     found = sanctions.listing(c.sanctions, _today(request), state=state, kind=kind, listed=listed, limit=limit)
+    log_personal_read(request, user, "api", "sanctions", personal_data.sanctions_shown(found, user.role))
     return {"sanctions": sanctions.shown_to(found, user.role)}
 
 
@@ -62,6 +63,8 @@ def party(kind: str, key: str, request: Request) -> dict[str, Any]:
     user = user_with_role(request, READ_ROLES)
     c = container(request)
     page = four_parties.party_page(c.sanctions, c.registries, kind, key, _today(request), user.role)
+    log_personal_read(request, user, "api", personal_data.subject_of_party(kind, page["key"]),
+                      personal_data.party_page_shown(page, user.role))
     return four_parties.shown_to(page, user.role)
 
 

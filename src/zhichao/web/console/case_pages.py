@@ -28,17 +28,19 @@ from zhichao.domain.plates import is_local
 from zhichao.services import case_attachments as attachment_service
 from zhichao.services import cases as case_service
 from zhichao.services import payments as payment_service
+from zhichao.services import personal_data
 from zhichao.services import reviews as review_service
 from zhichao.services import transfers as transfer_service
 from zhichao.services.errors import PermissionDenied
 from zhichao.services.ports import User
 from zhichao.web.api.cases import CASE_ROLES, PAYMENT_ROLES, UPLOAD_ROLES
+from zhichao.web.api.params import RowId
 from zhichao.web.console import case_view as V
 from zhichao.web.console import labels as L
 from zhichao.web.console.list_filters import LOCALITIES, CaseFilter, case_filter_of, filter_query
 from zhichao.web.console.pages import TEMPLATES, _gate, _render, error_page
 from zhichao.web.console.review_view import photo_views, verdict_rows
-from zhichao.web.deps import container, current_user, read_form_file
+from zhichao.web.deps import container, current_user, log_personal_read, read_form_file
 from zhichao.web.errors import status_of
 
 LIST_LIMIT = 100
@@ -146,6 +148,7 @@ def case_context(c: Container, user: User, case_id: int) -> dict[str, Any]:
         "pay_here": RECORD_PAYMENT in found["allowed_actions"] and state in payment_service.PAYABLE_STATES,
         "notice_code": case.get("notice_code") if user.role in FULL_VIEW_ROLES else None,
         "today": today.isoformat(), "masked": user.role not in FULL_VIEW_ROLES,
+        "personal_shown": personal_data.case_file_shown(found["parties"], user.role),
     }  # fmt: skip
 
 
@@ -165,13 +168,14 @@ def done_message(done: str) -> str | None:
 def _case_page(request: Request, user: User, case_id: int, *, message: str | None = None, status: int = 200,
                done: str = "", drafts: dict[str, Any] | None = None, stale: bool = False) -> Response:
     context = case_context(container(request), user, case_id)
+    log_personal_read(request, user, "console", f"case:{case_id}", context["personal_shown"])
     context.update(user=user, nav="cases", message=message, done=done_message(done), drafts=drafts or {},
                    stale=stale, reload_url=case_url(case_id))
     return _render(request, "case.html", context, status)
 
 
 @router.get("/console/cases/{case_id}")
-def case_page(case_id: int, request: Request, done: str = "") -> Response:
+def case_page(case_id: RowId, request: Request, done: str = "") -> Response:
     user = _viewer(request)
     if isinstance(user, Response):
         return user
@@ -190,7 +194,7 @@ def _refused(request: Request, user: User, case_id: int, exc: ZhichaoError, what
 
 
 @router.post("/console/cases/{case_id}/actions")
-def take_action(case_id: int, request: Request, action: Annotated[str, Form()], version: Annotated[int, Form()],
+def take_action(case_id: RowId, request: Request, action: Annotated[str, Form()], version: Annotated[int, Form()],
                 on: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
                 note: Annotated[str, Form()] = "") -> Response:
     user = _poster(request, case_id)
@@ -212,7 +216,7 @@ def take_action(case_id: int, request: Request, action: Annotated[str, Form()], 
 
 
 @router.post("/console/cases/{case_id}/parties/{role}")
-def save_party(case_id: int, role: str, request: Request, name: Annotated[str, Form()] = "",
+def save_party(case_id: RowId, role: str, request: Request, name: Annotated[str, Form()] = "",
                id_number: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
                address: Annotated[str, Form()] = "", licence: Annotated[str, Form()] = "") -> Response:
     user = _poster(request, case_id)
@@ -229,7 +233,7 @@ def save_party(case_id: int, role: str, request: Request, name: Annotated[str, F
 
 
 @router.post("/console/cases/{case_id}/payments")
-def record_payment(case_id: int, request: Request, reference: Annotated[str, Form()] = "",
+def record_payment(case_id: RowId, request: Request, reference: Annotated[str, Form()] = "",
                    amount_yuan: Annotated[str, Form()] = "", paid_on: Annotated[str, Form()] = "",
                    method: Annotated[str, Form()] = "finance") -> Response:
     user = _poster(request, case_id)
@@ -255,7 +259,7 @@ def record_payment(case_id: int, request: Request, reference: Annotated[str, For
 
 
 @router.post("/console/cases/{case_id}/transfer-outcome")
-def transfer_outcome(case_id: int, request: Request, outcome: Annotated[str, Form()] = "",
+def transfer_outcome(case_id: RowId, request: Request, outcome: Annotated[str, Form()] = "",
                      note: Annotated[str, Form()] = "") -> Response:
     user = _poster(request, case_id)
     if isinstance(user, Response):
@@ -272,7 +276,7 @@ def transfer_outcome(case_id: int, request: Request, outcome: Annotated[str, For
 
 
 @router.post("/console/cases/{case_id}/attachments")
-async def upload_statement(case_id: int, request: Request) -> Response:
+async def upload_statement(case_id: RowId, request: Request) -> Response:
     """The party's written statement, uploaded by an officer or a leader (multipart form, one ``file``)."""
     user = await run_in_threadpool(_poster, request, case_id)
     if isinstance(user, Response):

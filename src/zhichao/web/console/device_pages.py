@@ -25,6 +25,7 @@ from zhichao.domain.errors import ZhichaoError
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput, PermissionDenied
 from zhichao.services.ports import User
+from zhichao.web.api.params import RowId
 from zhichao.web.console import device_view as V
 from zhichao.web.console import labels as L
 from zhichao.web.console import station_view as S
@@ -212,14 +213,14 @@ def _move_ticket(request: Request, ticket_id: int, state: str, done: str, what: 
 
 
 @router.post("/console/tickets/{ticket_id}/assign")
-def assign_ticket(ticket_id: int, request: Request, version: Annotated[int, Form()],
+def assign_ticket(ticket_id: RowId, request: Request, version: Annotated[int, Form()],
                   assignee: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "") -> Response:
     return _move_ticket(request, ticket_id, state, "assign", "派单", "assignee", assignee, lambda c, user: (
         c.devices.assign_ticket(ticket_id, assignee, user.display_name, version, c.clock())))
 
 
 @router.post("/console/tickets/{ticket_id}/close")
-def close_ticket(ticket_id: int, request: Request, version: Annotated[int, Form()],
+def close_ticket(ticket_id: RowId, request: Request, version: Annotated[int, Form()],
                  resolution: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "") -> Response:
     return _move_ticket(request, ticket_id, state, "close", "关闭报修单", "resolution", resolution, lambda c, user: (
         c.devices.close_ticket(ticket_id, resolution, user.display_name, version, c.clock())))

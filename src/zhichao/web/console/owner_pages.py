@@ -31,6 +31,7 @@ from zhichao.domain.evidence import KIND_LABELS
 from zhichao.services import evidence as evidence_service
 from zhichao.services import owner_portal
 from zhichao.web.api.owner import client_of
+from zhichao.web.api.params import RowId
 from zhichao.web.console import labels as L
 from zhichao.web.console.pages import _render
 from zhichao.web.console.review_view import PHOTO_ORDER
@@ -147,7 +148,7 @@ def photo(sha256: str, request: Request, plate: Annotated[str, Form()] = "",
 
 
 @router.post("/owner/documents/{document_id}")
-def document(document_id: int, request: Request, plate: Annotated[str, Form()] = "",
+def document(document_id: RowId, request: Request, plate: Annotated[str, Form()] = "",
              code: Annotated[str, Form()] = "") -> Response:
     c = container(request)
     try:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DBAPIError
 
 from zhichao.domain.errors import ZhichaoError
 from zhichao.services.auth import READ_ROLES, log_in, token_hash
@@ -40,7 +41,8 @@ CERT_WARNING = timedelta(days=30)  # certificates this close to their end are fl
 BAD_CREDENTIALS = "用户名或密码错误"
 PARTNER_REFUSED = "合作系统账号只能调用车辆核查接口（GET /api/v1/check/{车牌}），不能使用管理控制台。"
 _STATUS_TITLES = {400: "请求有误", 401: "需要登录", 403: "无权访问", 404: "页面不存在",
-                  405: "不支持该请求方法", 409: "数据冲突", 413: "请求过大", 500: "系统内部错误"}
+                  405: "不支持该请求方法", 409: "数据冲突", 413: "请求过大", 500: "系统内部错误",
+                  503: "服务暂时不可用", 507: "存储空间不足"}
 # No CDN, no inline script: everything the console loads comes from this server.
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -81,11 +83,12 @@ def _render(request: Request, template: str, context: dict[str, Any], status: in
                                       headers=_HEADERS)
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
-    """The console's page for an error (the app's one error handler calls it for browser requests)."""
+def error_page(request: Request, status: int, message: str, *, anonymous: bool = False) -> Response:
+    """The console's page for an error (the app's one error handler calls it for browser requests);
+    ``anonymous`` draws it without looking the user up (the database may be out of reach)."""
     try:
-        user = current_user(request)
-    except ZhichaoError:
+        user = None if anonymous else current_user(request)
+    except (ZhichaoError, DBAPIError):  # the page of an error must not fail for want of the database
         user = None
     title = _STATUS_TITLES.get(status, "出错了")
     context = {"user": user, "status": status, "title": title, "message": message}

@@ -20,14 +20,14 @@ from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.parties import DRIVER, ENTERPRISE, SOURCE
 from zhichao.domain.sanctions import FLEET_SHARE, MAX_PER_YEAR, VEHICLE
 from zhichao.services import accidents as accident_service
-from zhichao.services import four_parties
+from zhichao.services import four_parties, personal_data
 from zhichao.services.ports import User
 from zhichao.web.api.cases import CASE_ROLES
 from zhichao.web.console import party_view as V
 from zhichao.web.console import sanction_view as S
 from zhichao.web.console.accident_pages import row_view as accident_row
 from zhichao.web.console.pages import _gate, _render, error_page
-from zhichao.web.deps import container
+from zhichao.web.deps import container, log_personal_read
 from zhichao.web.errors import status_of
 
 router = APIRouter(include_in_schema=False)
@@ -104,4 +104,7 @@ def party_page(kind: str, key: str, request: Request) -> Response:
         page = four_parties.party_page(c.sanctions, c.registries, kind, key, today_of(c), user.role)
     except ZhichaoError as missing:
         return error_page(request, status_of(missing), missing.message)
-    return _render(request, "party.html", _context(c, user, kind, page))
+    context = _context(c, user, kind, page)
+    log_personal_read(request, user, "console", personal_data.subject_of_party(kind, page["key"]),
+                      personal_data.party_page_shown(page, user.role, fleet_owners=False))
+    return _render(request, "party.html", context)

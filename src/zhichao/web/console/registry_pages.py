@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from zhichao.domain.errors import ZhichaoError
 from zhichao.domain.plates import normalize_plate
 from zhichao.domain.registries import DRIVER, ENTERPRISE, KINDS, SOURCE, VEHICLE
+from zhichao.services import personal_data
 from zhichao.services import registries as registry_service
 from zhichao.services.auth import READ_ROLES
 from zhichao.services.errors import InvalidInput, PayloadTooLarge, PermissionDenied
@@ -31,7 +32,7 @@ from zhichao.web.console import labels as L
 from zhichao.web.console import party_view as V
 from zhichao.web.console.device_pages import _poster
 from zhichao.web.console.pages import TEMPLATES, _gate, _render, error_page
-from zhichao.web.deps import container, read_form_file
+from zhichao.web.deps import container, log_personal_read, read_form_file
 from zhichao.web.errors import status_of
 
 PAGE_SIZE = 100
@@ -77,6 +78,8 @@ def _page(request: Request, user: User, kind: str, q: str = "", page: int = 0, *
     c = container(request)
     found, more = _found(c.registries, kind, q, user.role, page)
     units = {code: str(e["name"]) for code, e in c.registries.many(ENTERPRISE, V.unit_codes(found)).items()}
+    shown = personal_data.registry_shown(kind, found, user.role)
+    log_personal_read(request, user, "console", f"registry:{kind}", shown)
     return _render(request, "registries.html", {
         "user": user, "nav": "registries", "kind": kind, "kinds": L.REGISTRIES, "q": q, "page": page, "more": more,
         "counts": {k: c.registries.count(k) for k in KINDS}, "headers": V.headers(kind),

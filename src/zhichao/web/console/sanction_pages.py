@@ -16,16 +16,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from zhichao.domain.errors import ZhichaoError
+from zhichao.services import personal_data
 from zhichao.services import sanctions as sanction_service
 from zhichao.services.errors import PermissionDenied
 from zhichao.services.ports import User
 from zhichao.web.api.cases import CASE_ROLES
+from zhichao.web.api.params import RowId
 from zhichao.web.console import labels as L
 from zhichao.web.console import sanction_view as S
 from zhichao.web.console.device_pages import _poster
 from zhichao.web.console.pages import _gate, _render
 from zhichao.web.console.party_pages import today_of
-from zhichao.web.deps import container
+from zhichao.web.deps import container, log_personal_read
 from zhichao.web.errors import status_of
 
 TABS = {"proposed": "待确认", "listed": "公布中", "all": "全部"}
@@ -52,6 +54,7 @@ def _rows(request: Request, user: User, tab: str) -> tuple[list[dict[str, Any]],
     else:
         state = sanction_service.PROPOSED if tab == "proposed" else None
         shown = sanction_service.listing(ctx, today, state=state, limit=LIST_LIMIT)
+    log_personal_read(request, user, "console", "sanctions", personal_data.sanctions_shown(shown, user.role))
     return S.rows(shown, S.party_names(c.registries, shown), user.role, user.role in CASE_ROLES), counts
 
 
@@ -97,7 +100,7 @@ def sweep(request: Request, tab: Annotated[str, Form()] = "proposed") -> Respons
 
 
 @router.post("/sanctions/{sanction_id}/{action}")
-def decide(sanction_id: int, action: str, request: Request, note: Annotated[str, Form()] = "",
+def decide(sanction_id: RowId, action: str, request: Request, note: Annotated[str, Form()] = "",
            tab: Annotated[str, Form()] = "proposed") -> Response:
     user = _poster(request, sanctions_url(tab))
     if isinstance(user, Response):

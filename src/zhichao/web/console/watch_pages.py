@@ -17,6 +17,7 @@ from zhichao.domain.errors import ZhichaoError
 from zhichao.services import alerts
 from zhichao.services.errors import InvalidInput
 from zhichao.services.ports import User
+from zhichao.web.api.params import RowId
 from zhichao.web.console import labels as L
 from zhichao.web.console.device_pages import _poster
 from zhichao.web.console.pages import _gate, _render
@@ -81,7 +82,7 @@ def add_watch(request: Request, plate: Annotated[str, Form()] = "", reason: Anno
 
 
 @router.post("/command/watchlist/{watch_id}/lift")
-def lift_watch(watch_id: int, request: Request, reason: Annotated[str, Form()] = "") -> Response:
+def lift_watch(watch_id: RowId, request: Request, reason: Annotated[str, Form()] = "") -> Response:
     user = _poster(request, "/command/watchlist")
     if isinstance(user, Response):
         return user
