@@ -36,7 +36,7 @@ from zhichao.services.ports import (
     StationInfo,
 )
 from zhichao.services.screening import context_flags, device_of, flag_rows, record_flags
-from zhichao.services.wire import WireRecord, decode_record
+from zhichao.services.wire import FIELD_RULES, WireRecord, control_characters, decode_record
 
 _envelope = msgspec.json.Decoder(list[msgspec.Raw])
 _ONE_OR_MANY = msgspec.json.Decoder(msgspec.Raw)
@@ -108,6 +108,7 @@ def _cross_field_errors(rec: WireRecord, station: StationInfo, now: datetime, sk
         errors.append(FieldError("axle_spacings_mm", "轴距个数必须等于 axle_count − 1", "mismatch"))
     if rec.captured_at - now > skew:
         errors.append(FieldError("captured_at", "过车时间晚于接收时间，请检查设备时钟", "in_future"))
+    errors += [FieldError(name, FIELD_RULES[name], "invalid") for name in control_characters(rec)]
     return errors
 
 
