@@ -34,6 +34,8 @@ EVASION_FIRST_S = 300.0
 # the previous quarter's analysis report, once its quarter has ended (idempotent: nothing when its files exist)
 QUARTERLY_EVERY_S = 24 * 3600.0
 QUARTERLY_FIRST_S = 600.0
+LEADER_RETRY_S = 5.0  # a process without the alert lock asks again this often
+LEADER_CHECK_S = 5.0  # the holder checks this often that its lock's session is alive
 PARTITIONS_EVERY_S = 24 * 3600.0  # PostgreSQL: the records' month partitions, created months ahead
 PARTITIONS_FIRST_S = 60.0
 
@@ -86,6 +88,31 @@ def ensure_partitions(c: Container, since: date | None = None) -> list[str]:
     return created
 
 
+def lead_alert_engine(c: Container, stop: threading.Event) -> None:
+    """Run the alert engine while this process holds the alert lock; take it when its holder goes. Each
+    engine would raise every alert once, so several serving processes run one between them."""
+    while not stop.is_set():
+        try:
+            leading = c.alert_leader.acquire()
+        except Exception:  # noqa: BLE001 — the database away: try again later
+            log.warning("alert lock not taken: the database is out of reach")
+            leading = False
+        if not leading:
+            stop.wait(LEADER_RETRY_S)
+            continue
+        log.info("this process runs the alert engine")
+        quit_engine = threading.Event()
+        engine = threading.Thread(target=c.alert_engine.run, args=(quit_engine,), name="alert-engine-run",
+                                  daemon=True)
+        engine.start()
+        while not stop.wait(LEADER_CHECK_S) and c.alert_leader.holds():
+            pass
+        quit_engine.set()
+        engine.join()
+        c.alert_leader.release()
+        c.alert_engine.reset()
+
+
 def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs of a serving process."""
     return [
@@ -103,8 +130,9 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         _every(float(c.settings.sanction_sweep_s), lambda: _sweep_sanctions(c), stop, "sanction-sweep",
                first_s=SANCTION_FIRST_S),
         _thread(lambda: c.checks.calls.run(stop), "partner-call-log"),
-        # live alerts: woken by each ingest commit, and looking every second for what other processes stored
-        _thread(lambda: c.alert_engine.run(stop), "alert-engine"),
+        # live alerts: in one serving process at a time (the lock's holder), woken by its own ingest commits and
+        # looking every second for what other processes stored
+        _thread(lambda: lead_alert_engine(c, stop), "alert-engine"),
         _every(EXPORT_EVERY_S, lambda: partner_exports.write_files(c.exports, c.clock()), stop, "partner-lists",
                first_s=EXPORT_FIRST_S),
         # evasion findings (idempotent: a second process or a rerun adds nothing)

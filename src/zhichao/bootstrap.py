@@ -23,6 +23,7 @@ from zhichao.adapters.db.exports import SqlExportReader
 from zhichao.adapters.db.ingest_store import SqlIngestStore
 from zhichao.adapters.db.inspections import SqlInspectionRepository
 from zhichao.adapters.db.kpis import SqlKpiReader
+from zhichao.adapters.db.leader import Leadership
 from zhichao.adapters.db.metrics import SqlBacklog
 from zhichao.adapters.db.outbox import SqlOutboxRepository
 from zhichao.adapters.db.plate_readings import SqlPlateReadingRepository
@@ -174,6 +175,7 @@ class Container:
     exports: ExportContext
     alerts: AlertContext
     alert_engine: AlertEngine
+    alert_leader: Leadership  # the serving process that holds it runs the alert engine
     inspections: InspectionContext
     kpis: KpiContext
     accidents: AccidentContext
@@ -183,6 +185,7 @@ class Container:
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
+        self.alert_leader.release()
         self.db.dispose()
 
 
@@ -260,6 +263,7 @@ def build(settings: Settings | None = None, clock: Callable[[], datetime] = utc_
         sources=SourceContext(SqlSourceReader(db), tz),
         alerts=alert_context,
         alert_engine=alert_engine,
+        alert_leader=Leadership(db, "alert-engine", settings.data_dir),
         exports=ExportContext(SqlPlateChecks(db), tz, Path(settings.export_dir) if settings.export_dir
                               else settings.data_dir / "exports"),
         inspections=inspections,

@@ -93,6 +93,13 @@ class AlertEngine:
         """The highest record id read so far (None before the first step); ids skipped below it are read later."""
         return self._cursor
 
+    def reset(self) -> None:
+        """Forget where reading stopped and what was alerted: another process may run the engine meanwhile,
+        and the next run starts over ``LOOK_BACK`` before its start, its repeats told by the stored alerts."""
+        self._cursor, self.read_at = None, None
+        self._holes.clear()
+        self._alerted.clear()
+
     def wake(self) -> None:
         """Called by ingest after a commit: look now, not at the next tick. Never blocks."""
         self._wake.set()
