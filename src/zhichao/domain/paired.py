@@ -60,13 +60,20 @@ def pair_differences(
             by_plate.setdefault(o.plate, []).append(o)
     result: dict[str, dict[str, dict[int, int]]] = {}
     for passages in by_plate.values():
-        passages.sort(key=lambda o: (o.captured_at, o.station_id))
-        for a, b in itertools.pairwise(passages):
-            d = _difference(a, b, policy)
-            if d is not None:
-                histograms.add(result.setdefault(b.station_id, {}).setdefault(a.station_id, {}), d, PAIR_BIN_PCT)
-                histograms.add(result.setdefault(a.station_id, {}).setdefault(b.station_id, {}), -d, PAIR_BIN_PCT)
+        add_plate_pairs(result, passages, policy)
     return result
+
+
+def add_plate_pairs(result: dict[str, dict[str, dict[int, int]]], passages: list[PairObservation],
+                    policy: PairPolicy) -> None:
+    """Add one plate's pairs to ``result`` (as ``pair_differences`` makes it): so a caller that reads the
+    passages plate by plate holds one plate's at a time, not a whole day's."""
+    passages.sort(key=lambda o: (o.captured_at, o.station_id))
+    for a, b in itertools.pairwise(passages):
+        d = _difference(a, b, policy)
+        if d is not None:
+            histograms.add(result.setdefault(b.station_id, {}).setdefault(a.station_id, {}), d, PAIR_BIN_PCT)
+            histograms.add(result.setdefault(a.station_id, {}).setdefault(b.station_id, {}), -d, PAIR_BIN_PCT)
 
 
 def _difference(a: PairObservation, b: PairObservation, policy: PairPolicy) -> float | None:

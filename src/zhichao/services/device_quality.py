@@ -17,10 +17,12 @@ Running it twice gives the same rows; it only reads records, so ingest is never 
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from typing import Any
 
 from zhichao.domain import anomalies, histograms
@@ -28,7 +30,7 @@ from zhichao.domain.device_health import certificate_valid_on
 from zhichao.domain.drift import Baseline, drift, mpe_pct
 from zhichao.domain.drift import baseline as make_baseline
 from zhichao.domain.outbox import DINGTALK
-from zhichao.domain.paired import PairObservation, pair_differences, paired
+from zhichao.domain.paired import PairObservation, add_plate_pairs, paired
 from zhichao.domain.quality import ALARM, WARN, DaySummary, Finding, Observation, summarise
 from zhichao.services.device_health import DeviceContext, clock_offset_s
 from zhichao.services.ports import Notice, Station, StationChange
@@ -112,23 +114,26 @@ def _days_to_do(ctx: DeviceContext, now: datetime) -> dict[date, set[str]]:
 
 
 def _summarise_day(ctx: DeviceContext, day: date, now: datetime) -> list[dict[str, Any]]:
+    """Every station's summary of ``day`` and its paired differences, from two streamed reads (by station, then
+    by plate): one station's or one plate's records in memory at a time, whatever a day holds (a province's
+    day is millions of records)."""
     start, end = _bounds(ctx, day)
-    per: dict[str, list[Observation]] = defaultdict(list)
-    pairs: list[PairObservation] = []
-    for r in ctx.repo.observations(start, end):
-        per[r.station_id].append(Observation(r.lane, r.captured_at, r.received_at, r.plate, r.axle_count,
-                                             r.axle_groups, tuple(r.axle_weights_kg or ()), r.gross_weight_kg))
-        if r.plate:
-            pairs.append(PairObservation(r.station_id, r.plate, r.captured_at, r.axle_count, r.gross_weight_kg))
-    differences = pair_differences(pairs, ctx.pairs)
+    differences: dict[str, dict[str, dict[int, int]]] = {}
+    by_plate = ctx.repo.observations(start, end, by="plate")
+    for _, rows in itertools.groupby(by_plate, key=attrgetter("plate")):
+        add_plate_pairs(differences, [PairObservation(r.station_id, r.plate, r.captured_at, r.axle_count,
+                                                      r.gross_weight_kg) for r in rows], ctx.pairs)
     complete = now >= end + SETTLE
-    rows = []
-    for station_id, observations in per.items():
-        summary = summarise(day, observations, ctx.tz)
-        rows.append({"station_id": station_id, "day": day, "trucks": summary.trucks, "summary": summary.to_json(),
+    days = []
+    for station_id, rows in itertools.groupby(ctx.repo.observations(start, end, by="station"),
+                                              key=attrgetter("station_id")):
+        summary = summarise(day, [Observation(r.lane, r.captured_at, r.received_at, r.plate, r.axle_count,
+                                              r.axle_groups, tuple(r.axle_weights_kg or ()), r.gross_weight_kg)
+                                  for r in rows], ctx.tz)
+        days.append({"station_id": station_id, "day": day, "trucks": summary.trucks, "summary": summary.to_json(),
                      "pairs": {n: histograms.to_json(h) for n, h in differences.get(station_id, {}).items()},
                      "online": summary.trucks > 0, "complete": complete, "computed_at": now})
-    return rows
+    return days
 
 
 @dataclass(frozen=True, slots=True)

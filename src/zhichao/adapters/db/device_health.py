@@ -87,9 +87,15 @@ class SqlDeviceRepository:
         with self._db.reader.connect() as conn:
             return [(str(s), hour, int(n)) for s, hour, n in conn.execute(query)]
 
-    def observations(self, start: datetime, end: datetime) -> Iterator[Any]:
-        """Every record captured in [start, end), with what the quality checks read (streamed)."""
+    def observations(self, start: datetime, end: datetime, by: str = "station") -> Iterator[Any]:
+        """Every record captured in [start, end), with what the quality checks read, streamed in order of
+        station (``by="station"``) or of read plate (``by="plate"``, unread plates left out), then capture
+        time: the database sorts, so the caller holds one station's or one plate's records at a time."""
         query = select(*_OBSERVATION_COLUMNS).where(records.c.captured_at >= start, records.c.captured_at < end)
+        if by == "plate":
+            query = query.where(records.c.plate != "").order_by(records.c.plate, records.c.captured_at)
+        else:
+            query = query.order_by(records.c.station_id, records.c.captured_at)
         with self._db.reader.connect() as conn:
             yield from conn.execution_options(yield_per=5000).execute(query)
 
