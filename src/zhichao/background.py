@@ -88,6 +88,12 @@ def ensure_partitions(c: Container, since: date | None = None) -> list[str]:
     return created
 
 
+def sweep_quality_if_leading(c: Container) -> object:
+    """The data-quality sweep, in the serving process that runs the alert engine (the others would read the
+    same day again for the same result)."""
+    return c.devices.sweep_quality(c.clock()) if c.alert_leader.held else None
+
+
 def lead_alert_engine(c: Container, stop: threading.Event) -> None:
     """Run the alert engine while this process holds the alert lock; take it when its holder goes. Each
     engine would raise every alert once, so several serving processes run one between them."""
@@ -124,7 +130,8 @@ def start(c: Container, stop: threading.Event) -> list[threading.Thread]:
         # stations: up / late / down often; the day summaries and data-quality checks less often (they read
         # the day's records); a second process running the same sweeps changes nothing twice
         _every(HEALTH_SWEEP_S, lambda: c.devices.sweep_health(c.clock()), stop, "health-sweep"),
-        _every(float(c.settings.quality_sweep_s), lambda: c.devices.sweep_quality(c.clock()), stop, "quality-sweep",
+        # the quality sweep reads a whole day of records: only in the process that holds the alert lock
+        _every(float(c.settings.quality_sweep_s), lambda: sweep_quality_if_leading(c), stop, "quality-sweep",
                first_s=QUALITY_FIRST_S),
         # joint punishment: proposals for leaders (idempotent); partner calls written a second after they came
         _every(float(c.settings.sanction_sweep_s), lambda: _sweep_sanctions(c), stop, "sanction-sweep",

@@ -43,3 +43,20 @@ def test_a_holder_whose_session_dies_lets_go_and_another_takes_the_lock(containe
     finally:
         first.release()
         second.release()
+
+
+def test_the_quality_sweep_runs_only_where_the_alert_lock_is_held(container: Container) -> None:
+    from zhichao.background import sweep_quality_if_leading
+
+    c = container
+    other = Leadership(c.db, "alert-engine", c.settings.data_dir)
+    try:
+        assert other.acquire()  # another serving process holds it
+        assert not c.alert_leader.acquire()
+        assert sweep_quality_if_leading(c) is None
+        other.release()
+        assert c.alert_leader.acquire()
+        assert sweep_quality_if_leading(c) is not None
+    finally:
+        other.release()
+        c.alert_leader.release()
