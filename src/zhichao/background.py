@@ -111,8 +111,9 @@ def lead_alert_engine(c: Container, stop: threading.Event) -> None:
         engine = threading.Thread(target=c.alert_engine.run, args=(quit_engine,), name="alert-engine-run",
                                   daemon=True)
         engine.start()
-        while not stop.wait(LEADER_CHECK_S) and c.alert_leader.holds():
-            pass
+        while not stop.wait(LEADER_CHECK_S):
+            if not c.alert_leader.holds():
+                break
         quit_engine.set()
         engine.join()
         c.alert_leader.release()
