@@ -55,7 +55,11 @@ class _WorkerTag(logging.Filter):
 def serve_metrics(collector: WorkerCollector, host: str, port: int) -> None:
     """This process's metrics (its ingest counters, the worker's state, the process's own) on ``host:port``."""
     REGISTRY.register(collector)
-    start_http_server(port, addr=host, registry=REGISTRY)
+    try:
+        start_http_server(port, addr=host, registry=REGISTRY)
+    except OSError:  # ingest goes on without its metrics: they are not worth a record
+        log.exception("metrics port %s:%d not available; this worker serves no metrics", host, port)
+        return
     log.info("metrics on http://%s:%d/metrics", host, port)
 
 

@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from tests.e2e.mqtt_helpers import wait_for
 from tests.factories import body, record, station
 from tests.servers import ServerProcess
 from zhichao.adapters.db.tables import evidence, record_flags
@@ -147,7 +148,7 @@ def test_an_upload_that_does_not_fit_is_507_and_leaves_nothing_until_space_is_fr
         thumb = desk.get(f"/api/v1/evidence/{shas[stored[0]]}/thumbnail")
         assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
         assert files_under(small_disk) == kept | {"filler.bin", "topup.bin"}, "no cached or temporary file"
-        assert any("not cached" in line for line in log)
+        wait_for(lambda: any("not cached" in line for line in log), 10, "the log line of the uncached thumbnail")
 
         # space freed: the same upload now succeeds, once
         filler.unlink()

@@ -4,6 +4,7 @@ what it stored and its state, and writes JSON lines that name it, with secrets m
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -18,6 +19,18 @@ from zhichao.bootstrap import build
 from zhichao.config import Settings
 
 pytestmark = pytest.mark.xdist_group("system-mqtt-broker")
+
+
+def two_free_ports() -> int:
+    """A free port whose next one is free too."""
+    while True:
+        port = free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
 
 
 def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -36,7 +49,7 @@ def test_each_worker_serves_its_counts_and_state_and_logs_json_lines_naming_it(s
     c = build(settings)
     sid = unique("W")
     station(c, sid)
-    first_port = free_port()  # worker 1 takes the next port
+    first_port = two_free_ports()  # worker 1 takes the next port
     workers = WorkerProcess(settings, 2, unique("t"))
     workers.env.update({"ZHICHAO_MQTT_METRICS_PORT": str(first_port), "ZHICHAO_LOG_FORMAT": "json",
                         "ZHICHAO_MQTT_WORKER_PASSWORD": "s3cr3t-worker-pw"})
